@@ -1,0 +1,47 @@
+# sandtrap: the two commands of the quick start, and the targets around them.
+# Everything builds with Meson; this file only names the common flows.
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+SAMPLE ?= samples/demo/dropper.sh
+REPORTS ?= reports
+
+.PHONY: all deps build run test test-unit test-asan bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# The most complete flow that exists: analyse the bundled sample in a fresh guest.
+run: build
+	$(BUILD)/src/cli/sandtrap analyze --report-dir $(REPORTS)/demo $(SAMPLE); \
+	status=$$?; echo "report: $(REPORTS)/demo/report.json (exit status $$status)"; \
+	[ $$status -le 1 ]
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+	$(MAKE) test-asan
+
+# Unit tests and parser fuzz corpora again under AddressSanitizer and UBSan.
+test-asan: deps
+	[ -f $(ASAN_BUILD)/build.ninja ] || \
+		meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false \
+			-Dbuildtype=debug
+	ninja -C $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1 meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+
+bench: build
+	ninja -C $(BUILD) bench
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

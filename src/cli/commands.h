@@ -1,0 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* The subcommands of the sandtrap CLI; each returns the process exit status. */
+#pragma once
+
+int cmd_analyze(int argc, char **argv);

@@ -83,3 +83,9 @@ struct event {
 	char data[EV_DATA_MAX];
 	char data2[EV_DATA_MAX];
 };
+
+#ifndef __BPF__
+/* Stable lower-case names ("proc_exec", "file_rename", ...) used in reports and rules. */
+const char *event_type_name(enum event_type type);
+int event_type_from_name(const char *name);
+#endif

@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -675,6 +676,14 @@ int guest_kill(struct guest *g)
 bool guest_hit_memory_limit(const struct guest *g)
 {
 	return g->cg && cgroup_oom_events(g->cg) > 0;
+}
+
+bool guest_disk_full(const struct guest *g)
+{
+	struct statfs s;
+
+	/* The writable layer shares the run's tmpfs with the decoys: a few pages is "full". */
+	return g->upper_fd >= 0 && fstatfs(g->upper_fd, &s) == 0 && s.f_bavail < 16;
 }
 
 /* ---- what the guest changed ---- */

@@ -68,6 +68,9 @@ int guest_kill(struct guest *g);
 /* True when the memory limit killed a process. */
 bool guest_hit_memory_limit(const struct guest *g);
 
+/* True when the guest filled all the space it may write. */
+bool guest_disk_full(const struct guest *g);
+
 /* Each file the guest created, changed or deleted, once the guest is dead. */
 struct guest_change {
 	const char *path; /* as the guest saw it */

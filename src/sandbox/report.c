@@ -974,3 +974,558 @@ int report_add_event(struct report *r, const struct event *ev)
 	json_object_put(evo);
 	return ret;
 }
+
+/* ---- dropped files --------------------------------------------------------------------- */
+
+static void report_drop_unsaved(json_object *o, const char *reason)
+{
+	json_object_object_add(o, "saved", json_object_new_boolean(0));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+}
+
+static void report_drop_describe(json_object *o, int fd, const struct file_hashes *h)
+{
+	struct obj_type t;
+
+	json_object_object_add(o, "size", json_object_new_uint64(h->size));
+	json_object_object_add(o, "sha256", json_object_new_string(h->sha256));
+	json_object_object_add(o, "sha1", json_object_new_string(h->sha1));
+	json_object_object_add(o, "md5", json_object_new_string(h->md5));
+	if (objtype_detect(fd, &t) < 0)
+		return;
+	json_object_object_add(o, "type", report_jcstr(t.description));
+	json_object_object_add(o, "mime", report_jcstr(t.mime));
+}
+
+/* Hash and type without keeping a copy: over budget, or no directory to keep it in. */
+static int report_drop_hash_only(json_object *o, int fd, const char *reason)
+{
+	struct file_hashes h;
+	int r;
+
+	report_drop_unsaved(o, reason);
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return neg_errno();
+	r = hash_fd(fd, REPORT_DROP_FILE_MAX, &h);
+	if (r < 0)
+		return r;
+	report_drop_describe(o, fd, &h);
+	return 0;
+}
+
+static int report_drop_dir_open(int save_dirfd)
+{
+	if (mkdirat(save_dirfd, "dropped", 0700) < 0 && errno != EEXIST)
+		return neg_errno();
+	/* A "dropped" that is a symlink is not ours: refuse rather than write through it. */
+	return openat(save_dirfd, "dropped", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/*
+ * Copy first, then hash the copy: the name is the digest of what was saved, even if the
+ * source changed underneath. The copy is 0400 from creation and never executable.
+ */
+static int report_drop_copy(struct report *r, json_object *o, int fd, int dirfd)
+{
+	_cleanup_close_ int out = -1;
+	struct file_hashes h;
+	char tmp[64], saved_as[80];
+	int ret;
+
+	snprintf(tmp, sizeof(tmp), ".tmp-%d-%u", (int)getpid(), r->tmp_counter++);
+	out = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
+	if (out < 0)
+		return neg_errno();
+
+	ret = lseek(fd, 0, SEEK_SET) < 0 ? neg_errno() : fd_copy(fd, out, REPORT_DROP_FILE_MAX);
+	if (ret >= 0 && fchmod(out, 0400) < 0)
+		ret = neg_errno();
+	if (ret >= 0 && lseek(out, 0, SEEK_SET) < 0)
+		ret = neg_errno();
+	if (ret >= 0)
+		ret = hash_fd(out, REPORT_DROP_FILE_MAX, &h);
+	if (ret >= 0 && renameat(dirfd, tmp, dirfd, h.sha256) < 0)
+		ret = neg_errno();
+	if (ret < 0) {
+		unlinkat(dirfd, tmp, 0);
+		return ret;
+	}
+
+	report_drop_describe(o, out, &h);
+	snprintf(saved_as, sizeof(saved_as), "dropped/%s", h.sha256);
+	json_object_object_add(o, "saved", json_object_new_boolean(1));
+	json_object_object_add(o, "saved_as", json_object_new_string(saved_as));
+	r->saved_bytes += h.size;
+	return 0;
+}
+
+static int report_drop_file(struct report *r, json_object *o, int fd, int save_dirfd)
+{
+	_cleanup_close_ int dirfd = -1;
+	struct stat st;
+	int ret;
+
+	if (fd < 0) {
+		report_drop_unsaved(o, "no content was captured");
+		return 0;
+	}
+	if (fstat(fd, &st) < 0)
+		return neg_errno();
+	if (!S_ISREG(st.st_mode)) {
+		report_drop_unsaved(o, "not a regular file");
+		return 0;
+	}
+	if ((uint64_t)st.st_size > REPORT_DROP_FILE_MAX) {
+		json_object_object_add(o, "size", json_object_new_uint64((uint64_t)st.st_size));
+		report_drop_unsaved(o, "larger than the 64 MiB limit for one dropped file");
+		return 0;
+	}
+	if (r->saved_bytes + (uint64_t)st.st_size > REPORT_DROP_TOTAL_MAX)
+		return report_drop_hash_only(o, fd, "the 512 MiB budget for dropped files is spent");
+	if (save_dirfd < 0)
+		return report_drop_hash_only(o, fd, "no report directory to save into");
+
+	dirfd = report_drop_dir_open(save_dirfd);
+	if (dirfd < 0)
+		ret = dirfd;
+	else
+		ret = report_drop_copy(r, o, fd, dirfd);
+	if (ret < 0) {
+		char reason[128];
+
+		report_fmt(reason, sizeof(reason), "copying failed: %s", strerror(-ret));
+		report_drop_unsaved(o, reason);
+	}
+	return ret;
+}
+
+static int report_drop_content(struct report *r, json_object *o,
+			       const struct report_dropped *d, int save_dirfd)
+{
+	json_object_object_add(o, "mode", report_octal(d->mode));
+	return report_drop_file(r, o, d->content_fd, save_dirfd);
+}
+
+static int report_drop_symlink(struct report *r, json_object *o,
+			       const struct report_dropped *d, int save_dirfd)
+{
+	json_object_object_add(o, "link_target", report_jcstr(d->link_target ? d->link_target : ""));
+	return 0;
+}
+
+static int report_drop_directory(struct report *r, json_object *o,
+				 const struct report_dropped *d, int save_dirfd)
+{
+	json_object_object_add(o, "mode", report_octal(d->mode));
+	return 0;
+}
+
+static int report_drop_deleted(struct report *r, json_object *o,
+			       const struct report_dropped *d, int save_dirfd)
+{
+	return 0;
+}
+
+static const struct {
+	const char *kind;
+	int (*fill)(struct report *r, json_object *o, const struct report_dropped *d,
+		    int save_dirfd);
+} report_drop_kinds[] = {
+	{ "file", report_drop_content },
+	{ "symlink", report_drop_symlink },
+	{ "directory", report_drop_directory },
+	{ "deleted", report_drop_deleted },
+};
+
+int report_add_dropped(struct report *r, const struct report_dropped *d, int save_dirfd)
+{
+	json_object *o;
+	int ret;
+
+	if (!d || !d->path || !d->kind)
+		return -EINVAL;
+	if (json_object_array_length(r->dropped) >= REPORT_LIST_MAX) {
+		r->dropped_over++;
+		return 0;
+	}
+
+	for (size_t i = 0; i < ARRAY_SIZE(report_drop_kinds); i++) {
+		if (strcmp(d->kind, report_drop_kinds[i].kind) != 0)
+			continue;
+		o = json_object_new_object();
+		if (!o)
+			return -ENOMEM;
+		json_object_object_add(o, "path", report_jcstr(d->path));
+		json_object_object_add(o, "kind", json_object_new_string(report_drop_kinds[i].kind));
+		/* The entry is kept even when saving failed: the reader must know the file existed. */
+		ret = report_drop_kinds[i].fill(r, o, d, save_dirfd);
+		json_object_array_add(r->dropped, o);
+		return ret;
+	}
+	return -EINVAL;
+}
+
+/* ---- JSON output ----------------------------------------------------------------------- */
+
+static json_object *report_ms(const struct report *r, uint64_t t_ns)
+{
+	/* Signed: an event stamped before the start is shown as negative, not as 2^64. */
+	return json_object_new_int64((int64_t)(t_ns - r->start_mono_ns) / 1000000);
+}
+
+static json_object *report_rfc3339(uint64_t real_ns)
+{
+	time_t sec = (time_t)(real_ns / 1000000000ull);
+	char date[32], buf[48];
+	struct tm tm;
+
+	if (real_ns == 0 || !gmtime_r(&sec, &tm))
+		return NULL;
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	report_fmt(buf, sizeof(buf), "%s.%03uZ", date,
+		   (unsigned)(real_ns % 1000000000ull / 1000000ull));
+	return json_object_new_string(buf);
+}
+
+static json_object *report_verdict_json(void)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "computed", json_object_new_boolean(0));
+	json_object_object_add(o, "result", json_object_new_string("none"));
+	json_object_object_add(o, "reason",
+			       json_object_new_string("no detection engine has ruled on this report"));
+	json_object_object_add(o, "score", NULL);
+	json_object_object_add(o, "threat", NULL);
+	json_object_object_add(o, "techniques", json_object_new_array());
+	json_object_object_add(o, "detections", json_object_new_array());
+	return o;
+}
+
+static json_object *report_omitted_json(const struct report *r)
+{
+	json_object *o = json_object_new_object();
+	uint64_t net = r->dns.over + r->conns.over + r->http.over + r->tls.over + r->udp.over;
+	uint64_t execs = 0;
+
+	for (size_t i = 0; i < r->n_procs; i++)
+		execs += r->procs[i].execs.over;
+	json_object_object_add(o, "events", json_object_new_uint64(r->events_over));
+	json_object_object_add(o, "processes", json_object_new_uint64(r->procs_over));
+	json_object_object_add(o, "execs", json_object_new_uint64(execs));
+	json_object_object_add(o, "network", json_object_new_uint64(net));
+	json_object_object_add(o, "dropped", json_object_new_uint64(r->dropped_over));
+	return o;
+}
+
+static json_object *report_analysis_json(const struct report *r)
+{
+	json_object *o = json_object_new_object();
+	bool ended = r->end_real_ns >= r->start_real_ns && r->start_real_ns;
+	int st = r->main_status;
+
+	json_object_object_add(o, "start", report_rfc3339(r->start_real_ns));
+	json_object_object_add(o, "end", report_rfc3339(r->end_real_ns));
+	json_object_object_add(o, "duration_ms", ended ? json_object_new_uint64(
+		(r->end_real_ns - r->start_real_ns) / 1000000) : NULL);
+	json_object_object_add(o, "outcome", json_object_new_string(r->outcome));
+	json_object_object_add(o, "main_exit_status", st >= 0 ? json_object_new_int(st) : NULL);
+	json_object_object_add(o, "main_exit_code", st >= 0 && WIFEXITED(st) ?
+				json_object_new_int(WEXITSTATUS(st)) : NULL);
+	json_object_object_add(o, "main_signal", st >= 0 && WIFSIGNALED(st) ?
+				json_object_new_int(WTERMSIG(st)) : NULL);
+	json_object_object_add(o, "limit_hit", report_jcstr(r->limit_hit));
+	json_object_object_add(o, "events_lost", json_object_new_uint64(r->events_lost));
+	json_object_object_add(o, "events_truncated",
+			       json_object_new_boolean(r->events_truncated || r->events_over));
+	json_object_object_add(o, "omitted", report_omitted_json(r));
+	return o;
+}
+
+static json_object *report_output_json(const struct report *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "text", r->output ? json_object_get(r->output) :
+						      json_object_new_string(""));
+	json_object_object_add(o, "truncated", json_object_new_boolean(r->output_truncated));
+	return o;
+}
+
+static json_object *report_list_json(const struct report *r, const struct report_list *l)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < l->n; i++) {
+		json_object_object_add(l->v[i].obj, "t_ms", report_ms(r, l->v[i].time_ns));
+		json_object_array_add(a, json_object_get(l->v[i].obj));
+	}
+	return a;
+}
+
+static json_object *report_children_json(const struct report *r, size_t idx)
+{
+	json_object *a = json_object_new_array();
+
+	/* A child is always recorded after its parent, so the scan starts past it. */
+	for (size_t j = idx + 1; a && j < r->n_procs; j++)
+		if (r->procs[j].parent == (ssize_t)idx)
+			json_object_array_add(a, json_object_new_int(r->procs[j].pid));
+	return a;
+}
+
+static json_object *report_proc_json(const struct report *r, size_t idx)
+{
+	const struct report_proc *p = &r->procs[idx];
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "pid", json_object_new_int(p->pid));
+	json_object_object_add(o, "ppid", json_object_new_int(p->ppid));
+	json_object_object_add(o, "exe", json_object_get(p->exe));
+	json_object_object_add(o, "argv", p->argv ? json_object_get(p->argv) :
+						    json_object_new_array());
+	json_object_object_add(o, "execs", report_list_json(r, &p->execs));
+	json_object_object_add(o, "start_ms", report_ms(r, p->start_ns));
+	json_object_object_add(o, "end_ms", p->ended ? report_ms(r, p->end_ns) : NULL);
+	if (p->ended)
+		report_status_json(o, p->status);
+	json_object_object_add(o, "children", report_children_json(r, idx));
+	return o;
+}
+
+static json_object *report_procs_json(const struct report *r)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < r->n_procs; i++)
+		json_object_array_add(a, report_proc_json(r, i));
+	return a;
+}
+
+static json_object *report_network_json(const struct report *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "dns", report_list_json(r, &r->dns));
+	json_object_object_add(o, "connections", report_list_json(r, &r->conns));
+	json_object_object_add(o, "http", report_list_json(r, &r->http));
+	json_object_object_add(o, "tls", report_list_json(r, &r->tls));
+	json_object_object_add(o, "udp", report_list_json(r, &r->udp));
+	return o;
+}
+
+/* Takes ownership of v. */
+static void report_write_key(FILE *out, const char *key, json_object *v)
+{
+	fprintf(out, ",\n\"%s\": %s", key,
+		v ? json_object_to_json_string_ext(v, REPORT_JSON_FLAGS) : "null");
+	json_object_put(v);
+}
+
+/* One event per line: the timeline is the bulk of a report and stays greppable. */
+static void report_write_events(const struct report *r, FILE *out)
+{
+	fputs(",\n\"events\": [", out);
+	for (size_t i = 0; i < r->n_events; i++)
+		fprintf(out, "%s\n{\"t_ms\":%lld,%s", i ? "," : "",
+			(long long)((int64_t)(r->events[i].time_ns - r->start_mono_ns) / 1000000),
+			r->events[i].body + 1);
+	fputs("\n]", out);
+}
+
+int report_write_json(struct report *r, FILE *out)
+{
+	fprintf(out, "{\n\"schema_version\": %d", REPORT_SCHEMA_VERSION);
+	report_write_key(out, "sha256", r->sha256[0] ? json_object_new_string(r->sha256) : NULL);
+	report_write_key(out, "object", json_object_get(r->object));
+	report_write_key(out, "analysis", report_analysis_json(r));
+	report_write_key(out, "verdict", report_verdict_json());
+	report_write_key(out, "processes", report_procs_json(r));
+	report_write_events(r, out);
+	report_write_key(out, "network", report_network_json(r));
+	report_write_key(out, "dropped", json_object_get(r->dropped));
+	report_write_key(out, "output", report_output_json(r));
+	fputs("\n}\n", out);
+	return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
+}
+
+/* ---- readable summary ------------------------------------------------------------------ */
+
+#define REPORT_SUMMARY_PROCS_MAX 200
+
+static void report_print_object(const struct report *r, FILE *out)
+{
+	char name[1024], type[1024];
+
+	fprintf(out, "Object:   %s\n", report_esc_key(r->object, "name", name, sizeof(name)));
+	fprintf(out, "Type:     %s\n", report_esc_key(r->object, "type", type, sizeof(type)));
+	fprintf(out, "SHA-256:  %s\n", r->sha256[0] ? r->sha256 : "-");
+}
+
+static void report_print_outcome(const struct report *r, FILE *out)
+{
+	int st = r->main_status;
+
+	fprintf(out, "Outcome:  %s", r->outcome);
+	if (st >= 0 && WIFEXITED(st))
+		fprintf(out, " (exit code %d)", WEXITSTATUS(st));
+	else if (st >= 0 && WIFSIGNALED(st))
+		fprintf(out, " (killed by signal %d)", WTERMSIG(st));
+	if (r->start_real_ns && r->end_real_ns >= r->start_real_ns)
+		fprintf(out, " after %llu ms",
+			(unsigned long long)((r->end_real_ns - r->start_real_ns) / 1000000));
+	fputc('\n', out);
+	if (r->events_lost || r->events_truncated || r->events_over || r->limit_hit)
+		fprintf(out, "Limits:   %llu events lost, %llu beyond the timeline cap%s%s\n",
+			(unsigned long long)r->events_lost, (unsigned long long)r->events_over,
+			r->limit_hit ? ", limit hit: " : "", r->limit_hit ? r->limit_hit : "");
+}
+
+/* argv joined by spaces, each word escaped; a cut line ends in "…". */
+static void report_argv_text(json_object *argv, char *buf, size_t sz)
+{
+	size_t o = 0, n = argv ? json_object_array_length(argv) : 0;
+	char word[512];
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && o + 4 < sz; i++) {
+		size_t w = escape_printable(json_object_get_string(json_object_array_get_idx(argv, i)),
+					    (size_t)json_object_get_string_len(
+						    json_object_array_get_idx(argv, i)),
+					    word, sizeof(word));
+
+		if (o + w + 5 >= sz) {
+			snprintf(buf + o, sz - o, "%s…", i ? " " : "");
+			return;
+		}
+		o += (size_t)snprintf(buf + o, sz - o, "%s%s", i ? " " : "", word);
+	}
+}
+
+/* Kept out of the recursion so its buffers are not multiplied by the tree depth. */
+__attribute__((noinline)) static void report_print_proc_line(const struct report_proc *p,
+							     unsigned depth, FILE *out)
+{
+	char exe[1024], argv[400];
+
+	report_argv_text(p->argv, argv, sizeof(argv));
+	fprintf(out, "%*s[%d] %s", (int)(2 + 2 * depth), "", p->pid,
+		p->exe ? report_esc(p->exe, exe, sizeof(exe)) : "(no exec seen)");
+	if (argv[0])
+		fprintf(out, "  argv: %s", argv);
+	if (!p->ended)
+		fputs("  (still running at the end)", out);
+	else if (WIFSIGNALED(p->status))
+		fprintf(out, "  (killed by signal %d)", WTERMSIG(p->status));
+	else
+		fprintf(out, "  (exit %d)", WEXITSTATUS(p->status));
+	fputc('\n', out);
+}
+
+static void report_print_subtree(const struct report *r, size_t idx, unsigned depth,
+				 size_t *printed, FILE *out)
+{
+	if ((*printed)++ >= REPORT_SUMMARY_PROCS_MAX)
+		return;
+	report_print_proc_line(&r->procs[idx], depth, out);
+	for (size_t j = idx + 1; j < r->n_procs; j++)
+		if (r->procs[j].parent == (ssize_t)idx)
+			report_print_subtree(r, j, MIN(depth + 1, REPORT_TREE_DEPTH_MAX), printed,
+					     out);
+}
+
+static void report_print_procs(const struct report *r, FILE *out)
+{
+	size_t printed = 0;
+
+	fprintf(out, "\nProcesses (%zu):\n", r->n_procs);
+	for (size_t i = 0; i < r->n_procs; i++)
+		if (r->procs[i].parent < 0)
+			report_print_subtree(r, i, 0, &printed, out);
+	if (printed > REPORT_SUMMARY_PROCS_MAX)
+		fprintf(out, "  … %zu more\n", printed - REPORT_SUMMARY_PROCS_MAX);
+	if (!r->n_procs)
+		fputs("  none observed\n", out);
+}
+
+static void report_print_notes(const struct report *r, FILE *out)
+{
+	fprintf(out, "\nNotable events:\n");
+	for (size_t i = 0; i < r->n_notes; i++)
+		fprintf(out, "  %+8lld ms  %s\n",
+			(long long)((int64_t)(r->notes[i].time_ns - r->start_mono_ns) / 1000000),
+			r->notes[i].line);
+	if (r->notes_over)
+		fprintf(out, "  … %llu more\n", (unsigned long long)r->notes_over);
+	if (!r->n_notes)
+		fputs("  none\n", out);
+}
+
+/* One network list, each entry as "label k1 k2 k3" with values escaped. */
+static void report_print_list(const struct report_list *l, const char *label,
+			      const char *const keys[3], FILE *out)
+{
+	char v[3][300];
+
+	for (size_t i = 0; i < l->n; i++) {
+		for (size_t k = 0; k < 3; k++)
+			if (keys[k])
+				report_esc_key(l->v[i].obj, keys[k], v[k], sizeof(v[k]));
+			else
+				v[k][0] = '\0';
+		fprintf(out, "  %-5s %s %s %s\n", label, v[0], v[1], v[2]);
+	}
+}
+
+static void report_print_network(const struct report *r, FILE *out)
+{
+	static const char *const dns[3] = { "name", "qtype_name", "answer" };
+	static const char *const conn[3] = { "protocol", "address", "port" };
+	static const char *const http[3] = { "method", "host", "path" };
+	static const char *const tls[3] = { "sni", NULL, NULL };
+	static const char *const udp[3] = { "address", "port", "length" };
+
+	fputs("\nNetwork:\n", out);
+	report_print_list(&r->dns, "dns", dns, out);
+	report_print_list(&r->conns, "conn", conn, out);
+	report_print_list(&r->http, "http", http, out);
+	report_print_list(&r->tls, "tls", tls, out);
+	report_print_list(&r->udp, "udp", udp, out);
+	if (!(r->dns.n + r->conns.n + r->http.n + r->tls.n + r->udp.n))
+		fputs("  none\n", out);
+}
+
+static void report_print_dropped(const struct report *r, FILE *out)
+{
+	size_t n = json_object_array_length(r->dropped);
+	char path[1024], kind[32], extra[1024], sha[80];
+
+	fputs("\nDropped files:\n", out);
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(r->dropped, i);
+		bool link = json_object_object_get_ex(o, "link_target", NULL);
+
+		report_esc_key(o, "path", path, sizeof(path));
+		report_esc_key(o, "kind", kind, sizeof(kind));
+		report_esc_key(o, link ? "link_target" : "type", extra, sizeof(extra));
+		sha[0] = '\0';
+		if (json_object_object_get_ex(o, "sha256", NULL))
+			report_fmt(sha, sizeof(sha), "  sha256 %s",
+				   json_object_get_string(json_object_object_get(o, "sha256")));
+		fprintf(out, "  %-9s %s%s%s%s\n", kind, path, link ? " -> " : "  ", extra, sha);
+	}
+	if (!n)
+		fputs("  none\n", out);
+}
+
+int report_print_summary(struct report *r, FILE *out)
+{
+	report_print_object(r, out);
+	report_print_outcome(r, out);
+	report_print_procs(r, out);
+	report_print_notes(r, out);
+	report_print_network(r, out);
+	report_print_dropped(r, out);
+	fputs("\nVerdict: none — no detection engine has ruled; this is not a clean verdict\n", out);
+	return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
+}

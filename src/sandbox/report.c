@@ -193,9 +193,14 @@ static const char *report_esc(json_object *o, char *buf, size_t sz)
 {
 	const char *s = json_object_get_string(o);
 
-	if (!o || !s)
-		return "-";
-	escape_printable(s, (size_t)json_object_get_string_len(o), buf, sz);
+	if (!o || !s) {
+		snprintf(buf, sz, "-");
+		return buf;
+	}
+	/* Strings may hold NUL (json-c keeps their length); numbers only have their text. */
+	escape_printable(s, json_object_is_type(o, json_type_string) ?
+				    (size_t)json_object_get_string_len(o) : strlen(s),
+			 buf, sz);
 	return buf;
 }
 
@@ -572,8 +577,14 @@ static const char *report_protocol_of(uint64_t socktype)
 
 static void report_extra_connect(json_object *o, const struct event *ev)
 {
-	json_object_object_add(o, "socktype", json_object_new_string(report_socktype_name(ev->arg2)));
-	json_object_object_add(o, "protocol", json_object_new_string(report_protocol_of(ev->arg2)));
+	const char *family = json_object_get_string(json_object_object_get(o, "family"));
+	bool inet = family && strncmp(family, "inet", 4) == 0;
+	const char *type = report_socktype_name(ev->arg2);
+
+	/* "tcp" and "udp" only name IP traffic; a unix stream socket is just a stream. */
+	json_object_object_add(o, "socktype", json_object_new_string(type));
+	json_object_object_add(o, "protocol",
+			       json_object_new_string(inet ? report_protocol_of(ev->arg2) : type));
 }
 
 static void report_extra_tcp(json_object *o, const struct event *ev)
@@ -897,7 +908,7 @@ static bool report_is_routine(const struct event *ev)
 /* The one thing a reader wants to see of an event: its object, address or name. */
 static void report_note_detail(json_object *evo, char *out, size_t sz)
 {
-	static const char *const keys[] = { "path", "name", "host", "sni", "address" };
+	static const char *const keys[] = { "host", "sni", "name", "path", "address" };
 	char a[160], b[160];
 	json_object *port = NULL, *v = NULL;
 

@@ -274,6 +274,26 @@ static void event_names_round_trip(void **state)
 	assert_int_equal(event_type_from_name("no_such_event"), -ENOENT);
 }
 
+static void summary_shows_tree_network_and_no_routine_opens(void **state)
+{
+	struct report *r = report_build("x.sh", "x.sh");
+	char *summary = NULL;
+	size_t slen = 0;
+	FILE *f = open_memstream(&summary, &slen);
+
+	assert_int_equal(report_print_summary(r, f), 0);
+	fclose(f);
+	assert_non_null(strstr(summary, "\n  [10] /bin/sh  argv: /bin/sh x.sh  (exit 3)\n"));
+	assert_non_null(strstr(summary, "\n    [11] /usr/bin/curl  argv: curl -o /tmp/x "));
+	assert_non_null(strstr(summary, "(killed by signal 9)"));
+	assert_non_null(strstr(summary, "conn  tcp 10.0.0.2 80\n"));
+	assert_non_null(strstr(summary, "dns   evil.example A 10.0.0.2\n"));
+	assert_non_null(strstr(summary, "file_write     /tmp/x\n"));
+	assert_null(strstr(summary, "ld.so.cache"));
+	free(summary);
+	report_free(r);
+}
+
 static void hostile_strings_stay_valid_json_and_escaped(void **state)
 {
 	static const char evil[] = "\x1b[2Jpwn\xff\xfe\xc3(\xed\xa0\x80.sh";
@@ -411,6 +431,7 @@ int main(void)
 		cmocka_unit_test(process_tree_follows_fork_exec_exit),
 		cmocka_unit_test(events_and_network_are_decoded),
 		cmocka_unit_test(event_names_round_trip),
+		cmocka_unit_test(summary_shows_tree_network_and_no_routine_opens),
 		cmocka_unit_test(hostile_strings_stay_valid_json_and_escaped),
 		cmocka_unit_test(timeline_is_capped_and_says_so),
 		cmocka_unit_test(dropped_file_is_saved_read_only_under_its_digest),

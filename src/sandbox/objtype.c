@@ -28,15 +28,15 @@ static magic_t objtype_magic_desc;
 static magic_t objtype_magic_mime;
 
 static const char *const objtype_kind_names[] = {
-	[OBJ_UNSUPPORTED] = "unsupported",
-	[OBJ_ELF_STATIC] = "elf-static",
-	[OBJ_ELF_DYNAMIC] = "elf-dynamic",
-	[OBJ_SCRIPT] = "script",
+        [OBJ_UNSUPPORTED] = "unsupported",
+        [OBJ_ELF_STATIC] = "elf-static",
+        [OBJ_ELF_DYNAMIC] = "elf-dynamic",
+        [OBJ_SCRIPT] = "script",
 };
 
 /* Interpreters the guest image provides; python3.N is matched separately. */
 static const char *const objtype_interpreters[] = {
-	"sh", "bash", "dash", "python3", "perl",
+        "sh", "bash", "dash", "python3", "perl",
 };
 
 const char *objtype_kind_name(enum obj_kind kind)

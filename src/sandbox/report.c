@@ -178,8 +178,8 @@ static json_object *report_jcstr(const char *s)
 }
 
 /* snprintf for text that may be cut short on purpose: summary lines have a width. */
-__attribute__((format(printf, 3, 4))) static void report_fmt(char *buf, size_t sz,
-							      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void report_fmt(char *buf, size_t sz, const char *fmt,
+                                                             ...)
 {
 	va_list ap;
 
@@ -198,9 +198,11 @@ static const char *report_esc(json_object *o, char *buf, size_t sz)
 		return buf;
 	}
 	/* Strings may hold NUL (json-c keeps their length); numbers only have their text. */
-	escape_printable(s, json_object_is_type(o, json_type_string) ?
-				    (size_t)json_object_get_string_len(o) : strlen(s),
-			 buf, sz);
+	escape_printable(s,
+	                 json_object_is_type(o, json_type_string)
+	                         ? (size_t)json_object_get_string_len(o)
+	                         : strlen(s),
+	                 buf, sz);
 	return buf;
 }
 
@@ -276,7 +278,7 @@ static int report_list_add(struct report_list *l, size_t max, uint64_t time_ns, 
 		json_object_put(obj);
 		return r;
 	}
-	l->v[l->n++] = (struct report_timed){ .time_ns = time_ns, .obj = obj };
+	l->v[l->n++] = (struct report_timed){.time_ns = time_ns, .obj = obj};
 	return 0;
 }
 
@@ -355,7 +357,7 @@ int report_set_object(struct report *r, const struct report_object *obj)
 }
 
 void report_set_times(struct report *r, uint64_t start_real_ns, uint64_t end_real_ns,
-		      uint64_t start_mono_ns)
+                      uint64_t start_mono_ns)
 {
 	r->start_real_ns = start_real_ns;
 	r->end_real_ns = end_real_ns;
@@ -364,7 +366,7 @@ void report_set_times(struct report *r, uint64_t start_real_ns, uint64_t end_rea
 
 void report_set_outcome(struct report *r, const char *outcome, int main_status)
 {
-	static const char *const known[] = { "exited", "timeout", "error" };
+	static const char *const known[] = {"exited", "timeout", "error"};
 	const char *o = "error";
 
 	/* The schema promises one of three words; anything else is the supervisor's error. */
@@ -393,7 +395,7 @@ int report_set_output(struct report *r, const char *buf, size_t len, bool trunca
 }
 
 void report_set_limits(struct report *r, uint64_t events_lost, bool events_truncated,
-		       const char *limit_hit)
+                       const char *limit_hit)
 {
 	r->events_lost = events_lost;
 	r->events_truncated = events_truncated;
@@ -414,7 +416,6 @@ const char *report_sha256(const struct report *r)
 	return r->sha256;
 }
 
-
 /* ---- one event as JSON ----------------------------------------------------------------- */
 
 struct report_addr {
@@ -428,8 +429,8 @@ static const struct {
 	int af;
 	const char *name;
 } report_families[] = {
-	{ AF_UNIX, "unix" },       { AF_INET, "inet" },     { AF_INET6, "inet6" },
-	{ AF_NETLINK, "netlink" }, { AF_PACKET, "packet" },
+        {AF_UNIX, "unix"},       {AF_INET, "inet"},     {AF_INET6, "inet6"},
+        {AF_NETLINK, "netlink"}, {AF_PACKET, "packet"},
 };
 
 static void report_family_name(uint64_t af, char *buf, size_t sz)
@@ -444,7 +445,7 @@ static void report_family_name(uint64_t af, char *buf, size_t sz)
 
 static void report_addr_inet(const char *data, size_t len, struct report_addr *a)
 {
-	struct sockaddr_in sin = { 0 };
+	struct sockaddr_in sin = {0};
 
 	memcpy(&sin, data, MIN(len, sizeof(sin)));
 	inet_ntop(AF_INET, &sin.sin_addr, a->address, sizeof(a->address));
@@ -454,7 +455,7 @@ static void report_addr_inet(const char *data, size_t len, struct report_addr *a
 
 static void report_addr_inet6(const char *data, size_t len, struct report_addr *a)
 {
-	struct sockaddr_in6 sin6 = { 0 };
+	struct sockaddr_in6 sin6 = {0};
 
 	memcpy(&sin6, data, MIN(len, sizeof(sin6)));
 	inet_ntop(AF_INET6, &sin6.sin6_addr, a->address, sizeof(a->address));
@@ -516,8 +517,8 @@ static void report_addr_json(json_object *o, const struct event *ev)
 static const char *report_socktype_name(uint64_t type)
 {
 	static const char *const names[] = {
-		[SOCK_STREAM] = "stream", [SOCK_DGRAM] = "dgram", [SOCK_RAW] = "raw",
-		[SOCK_RDM] = "rdm", [SOCK_SEQPACKET] = "seqpacket",
+	        [SOCK_STREAM] = "stream", [SOCK_DGRAM] = "dgram",         [SOCK_RAW] = "raw",
+	        [SOCK_RDM] = "rdm",       [SOCK_SEQPACKET] = "seqpacket",
 	};
 	/* The creation flags share the field with the type. */
 	uint64_t t = type & ~(uint64_t)(SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -550,7 +551,7 @@ static void report_extra_exit(json_object *o, const struct event *ev)
 
 static void report_extra_open(json_object *o, const struct event *ev)
 {
-	static const char *const access[] = { "read", "write", "read_write", "invalid" };
+	static const char *const access[] = {"read", "write", "read_write", "invalid"};
 
 	json_object_object_add(o, "access", json_object_new_string(access[ev->arg0 & O_ACCMODE]));
 }
@@ -561,7 +562,8 @@ static void report_extra_socket(json_object *o, const struct event *ev)
 
 	report_family_name(ev->arg0, family, sizeof(family));
 	json_object_object_add(o, "family", json_object_new_string(family));
-	json_object_object_add(o, "socktype", json_object_new_string(report_socktype_name(ev->arg1)));
+	json_object_object_add(o, "socktype",
+	                       json_object_new_string(report_socktype_name(ev->arg1)));
 }
 
 static const char *report_protocol_of(uint64_t socktype)
@@ -584,7 +586,7 @@ static void report_extra_connect(json_object *o, const struct event *ev)
 	/* "tcp" and "udp" only name IP traffic; a unix stream socket is just a stream. */
 	json_object_object_add(o, "socktype", json_object_new_string(type));
 	json_object_object_add(o, "protocol",
-			       json_object_new_string(inet ? report_protocol_of(ev->arg2) : type));
+	                       json_object_new_string(inet ? report_protocol_of(ev->arg2) : type));
 }
 
 static void report_extra_tcp(json_object *o, const struct event *ev)
@@ -594,7 +596,7 @@ static void report_extra_tcp(json_object *o, const struct event *ev)
 
 static void report_extra_mem(json_object *o, const struct event *ev)
 {
-	static const char *const via[] = { "other", "mmap", "mprotect" };
+	static const char *const via[] = {"other", "mmap", "mprotect"};
 
 	json_object_object_add(o, "via", json_object_new_string(via[ev->arg1 < 3 ? ev->arg1 : 0]));
 }
@@ -603,14 +605,14 @@ static const struct {
 	uint16_t qtype;
 	const char *name;
 } report_qtypes[] = {
-	{ 1, "A" },    { 2, "NS" },   { 5, "CNAME" }, { 6, "SOA" },  { 12, "PTR" },
-	{ 15, "MX" },  { 16, "TXT" }, { 28, "AAAA" }, { 33, "SRV" }, { 255, "ANY" },
+        {1, "A"},   {2, "NS"},   {5, "CNAME"}, {6, "SOA"},  {12, "PTR"},
+        {15, "MX"}, {16, "TXT"}, {28, "AAAA"}, {33, "SRV"}, {255, "ANY"},
 };
 
 static void report_extra_dns(json_object *o, const struct event *ev)
 {
 	const char *name = "other";
-	struct in_addr in = { .s_addr = htonl((uint32_t)ev->arg1) };
+	struct in_addr in = {.s_addr = htonl((uint32_t)ev->arg1)};
 	char buf[INET_ADDRSTRLEN];
 
 	for (size_t i = 0; i < ARRAY_SIZE(report_qtypes); i++)
@@ -635,8 +637,9 @@ static void report_extra_http(json_object *o, const struct event *ev)
 
 	json_object_object_add(o, "method", report_jstr(ev->path2, mlen));
 	json_object_object_add(o, "path", sp ? report_jstr(sp + 1, len - mlen - 1) : NULL);
-	json_object_object_add(o, "user_agent",
-			       report_jstr(ev->data, strnlen(ev->data, MIN(ev->data_len, EV_DATA_MAX))));
+	json_object_object_add(
+	        o, "user_agent",
+	        report_jstr(ev->data, strnlen(ev->data, MIN(ev->data_len, EV_DATA_MAX))));
 }
 
 enum report_fmt { FMT_U = 1, FMT_I, FMT_OCT, FMT_HEX, FMT_BOOL };
@@ -656,51 +659,53 @@ struct report_layout {
 };
 
 static const struct report_layout report_layouts[EV_TYPE_MAX] = {
-	[EV_PROC_FORK] = { .args = { { "clone_flags", 0, FMT_HEX } } },
-	[EV_PROC_EXEC] = { .path_key = "path", .extra = report_extra_exec },
-	[EV_PROC_EXIT] = { .extra = report_extra_exit },
-	[EV_FILE_OPEN] = { .path_key = "path",
-			   .args = { { "flags", 0, FMT_HEX }, { "created", 1, FMT_BOOL } },
-			   .extra = report_extra_open },
-	[EV_FILE_WRITE] = { .path_key = "path" },
-	[EV_FILE_RENAME] = { .path_key = "path", .path2_key = "path2" },
-	[EV_FILE_UNLINK] = { .path_key = "path", .args = { { "rmdir", 0, FMT_BOOL } } },
-	[EV_FILE_CHMOD] = { .path_key = "path", .args = { { "mode", 0, FMT_OCT } } },
-	[EV_FILE_CHOWN] = { .path_key = "path",
-			    .args = { { "owner_uid", 0, FMT_I }, { "owner_gid", 1, FMT_I } } },
-	[EV_FILE_LINK] = { .path_key = "path", .path2_key = "path2" },
-	[EV_FILE_SYMLINK] = { .path_key = "path", .path2_key = "path2" },
-	[EV_FILE_TRUNCATE] = { .path_key = "path" },
-	[EV_FILE_MKDIR] = { .path_key = "path", .args = { { "mode", 0, FMT_OCT } } },
-	[EV_MEM_EXEC] = { .path_key = "path", .args = { { "prot", 0, FMT_HEX } },
-			  .extra = report_extra_mem },
-	[EV_MEMFD_CREATE] = { .path_key = "name", .args = { { "flags", 0, FMT_HEX } } },
-	[EV_NET_SOCKET] = { .args = { { "protocol", 2, FMT_U } }, .extra = report_extra_socket },
-	[EV_NET_CONNECT] = { .sockaddr = true, .extra = report_extra_connect },
-	[EV_NET_BIND] = { .sockaddr = true },
-	[EV_NET_LISTEN] = { .sockaddr = true, .args = { { "backlog", 1, FMT_I } } },
-	[EV_NET_ACCEPT] = { .sockaddr = true },
-	[EV_NET_SENDTO] = { .sockaddr = true },
-	[EV_FD_DUP] = { .args = { { "old_fd", 0, FMT_I }, { "new_fd", 1, FMT_I },
-				  { "socket", 2, FMT_BOOL } } },
-	[EV_PRIV_SETUID] = { .args = { { "ruid", 0, FMT_I }, { "euid", 1, FMT_I } } },
-	[EV_PRIV_SETGID] = { .args = { { "rgid", 0, FMT_I }, { "egid", 1, FMT_I } } },
-	[EV_PRIV_CAPSET] = { .args = { { "effective", 0, FMT_HEX }, { "permitted", 1, FMT_HEX } } },
-	[EV_PTRACE] = { .args = { { "request", 0, FMT_U }, { "target_pid", 1, FMT_I } } },
-	[EV_PROC_VM_WRITE] = { .args = { { "target_pid", 1, FMT_I } } },
-	[EV_SIGNAL] = { .args = { { "signal", 0, FMT_I }, { "target_pid", 1, FMT_I } } },
-	[EV_KMOD_LOAD] = { .args = { { "syscall", 0, FMT_U } } },
-	[EV_BPF] = { .args = { { "command", 0, FMT_U } } },
-	[EV_NAMESPACE] = { .args = { { "syscall", 0, FMT_U }, { "flags", 1, FMT_HEX } } },
-	[EV_MOUNT] = { .path_key = "path", .args = { { "syscall", 0, FMT_U } } },
-	[EV_SYSCALL_DENIED] = { .args = { { "syscall", 0, FMT_U } } },
-	[EV_DNS_QUERY] = { .path_key = "name", .args = { { "qtype", 0, FMT_U } },
-			   .extra = report_extra_dns },
-	[EV_TCP_SESSION] = { .path_key = "first_bytes", .sockaddr = true,
-			     .extra = report_extra_tcp },
-	[EV_HTTP_REQUEST] = { .path_key = "host", .extra = report_extra_http },
-	[EV_TLS_HELLO] = { .path_key = "sni" },
-	[EV_UDP_DATAGRAM] = { .sockaddr = true, .args = { { "length", 0, FMT_U } } },
+        [EV_PROC_FORK] = {.args = {{"clone_flags", 0, FMT_HEX}}},
+        [EV_PROC_EXEC] = {.path_key = "path", .extra = report_extra_exec},
+        [EV_PROC_EXIT] = {.extra = report_extra_exit},
+        [EV_FILE_OPEN] = {.path_key = "path",
+                          .args = {{"flags", 0, FMT_HEX}, {"created", 1, FMT_BOOL}},
+                          .extra = report_extra_open},
+        [EV_FILE_WRITE] = {.path_key = "path"},
+        [EV_FILE_RENAME] = {.path_key = "path", .path2_key = "path2"},
+        [EV_FILE_UNLINK] = {.path_key = "path", .args = {{"rmdir", 0, FMT_BOOL}}},
+        [EV_FILE_CHMOD] = {.path_key = "path", .args = {{"mode", 0, FMT_OCT}}},
+        [EV_FILE_CHOWN] = {.path_key = "path",
+                           .args = {{"owner_uid", 0, FMT_I}, {"owner_gid", 1, FMT_I}}},
+        [EV_FILE_LINK] = {.path_key = "path", .path2_key = "path2"},
+        [EV_FILE_SYMLINK] = {.path_key = "path", .path2_key = "path2"},
+        [EV_FILE_TRUNCATE] = {.path_key = "path"},
+        [EV_FILE_MKDIR] = {.path_key = "path", .args = {{"mode", 0, FMT_OCT}}},
+        [EV_MEM_EXEC] = {.path_key = "path",
+                         .args = {{"prot", 0, FMT_HEX}},
+                         .extra = report_extra_mem},
+        [EV_MEMFD_CREATE] = {.path_key = "name", .args = {{"flags", 0, FMT_HEX}}},
+        [EV_NET_SOCKET] = {.args = {{"protocol", 2, FMT_U}}, .extra = report_extra_socket},
+        [EV_NET_CONNECT] = {.sockaddr = true, .extra = report_extra_connect},
+        [EV_NET_BIND] = {.sockaddr = true},
+        [EV_NET_LISTEN] = {.sockaddr = true, .args = {{"backlog", 1, FMT_I}}},
+        [EV_NET_ACCEPT] = {.sockaddr = true},
+        [EV_NET_SENDTO] = {.sockaddr = true},
+        [EV_FD_DUP] = {.args = {{"old_fd", 0, FMT_I},
+                                {"new_fd", 1, FMT_I},
+                                {"socket", 2, FMT_BOOL}}},
+        [EV_PRIV_SETUID] = {.args = {{"ruid", 0, FMT_I}, {"euid", 1, FMT_I}}},
+        [EV_PRIV_SETGID] = {.args = {{"rgid", 0, FMT_I}, {"egid", 1, FMT_I}}},
+        [EV_PRIV_CAPSET] = {.args = {{"effective", 0, FMT_HEX}, {"permitted", 1, FMT_HEX}}},
+        [EV_PTRACE] = {.args = {{"request", 0, FMT_U}, {"target_pid", 1, FMT_I}}},
+        [EV_PROC_VM_WRITE] = {.args = {{"target_pid", 1, FMT_I}}},
+        [EV_SIGNAL] = {.args = {{"signal", 0, FMT_I}, {"target_pid", 1, FMT_I}}},
+        [EV_KMOD_LOAD] = {.args = {{"syscall", 0, FMT_U}}},
+        [EV_BPF] = {.args = {{"command", 0, FMT_U}}},
+        [EV_NAMESPACE] = {.args = {{"syscall", 0, FMT_U}, {"flags", 1, FMT_HEX}}},
+        [EV_MOUNT] = {.path_key = "path", .args = {{"syscall", 0, FMT_U}}},
+        [EV_SYSCALL_DENIED] = {.args = {{"syscall", 0, FMT_U}}},
+        [EV_DNS_QUERY] = {.path_key = "name",
+                          .args = {{"qtype", 0, FMT_U}},
+                          .extra = report_extra_dns},
+        [EV_TCP_SESSION] = {.path_key = "first_bytes", .sockaddr = true, .extra = report_extra_tcp},
+        [EV_HTTP_REQUEST] = {.path_key = "host", .extra = report_extra_http},
+        [EV_TLS_HELLO] = {.path_key = "sni"},
+        [EV_UDP_DATAGRAM] = {.sockaddr = true, .args = {{"length", 0, FMT_U}}},
 };
 
 static json_object *report_arg_json(uint64_t v, uint8_t fmt)
@@ -720,9 +725,9 @@ static json_object *report_arg_json(uint64_t v, uint8_t fmt)
 }
 
 static void report_layout_apply(json_object *o, const struct event *ev,
-				const struct report_layout *l)
+                                const struct report_layout *l)
 {
-	const uint64_t args[3] = { ev->arg0, ev->arg1, ev->arg2 };
+	const uint64_t args[3] = {ev->arg0, ev->arg1, ev->arg2};
 
 	if (l->path_key && ev->path[0])
 		json_object_object_add(o, l->path_key, report_jfield(ev->path, EV_PATH_MAX));
@@ -732,7 +737,7 @@ static void report_layout_apply(json_object *o, const struct event *ev,
 		report_addr_json(o, ev);
 	for (size_t i = 0; i < ARRAY_SIZE(l->args) && l->args[i].key; i++)
 		json_object_object_add(o, l->args[i].key,
-				       report_arg_json(args[l->args[i].arg], l->args[i].fmt));
+		                       report_arg_json(args[l->args[i].arg], l->args[i].fmt));
 	if (l->extra)
 		l->extra(o, ev);
 }
@@ -778,10 +783,10 @@ static struct report_proc *report_proc_new(struct report *r, const struct event 
 
 	p = &r->procs[r->n_procs];
 	*p = (struct report_proc){
-		.pid = ev->pid,
-		.ppid = ev->ppid,
-		.parent = report_proc_find(r, ev->ppid),
-		.start_ns = ev->time_ns,
+	        .pid = ev->pid,
+	        .ppid = ev->ppid,
+	        .parent = report_proc_find(r, ev->ppid),
+	        .start_ns = ev->time_ns,
 	};
 	r->n_procs++;
 	return p;
@@ -852,17 +857,27 @@ static const struct {
 	const char *source;
 	const char *keys[6];
 } report_views[] = {
-	{ EV_DNS_QUERY, offsetof(struct report, dns), NULL,
-	  { "pid", "name", "qtype", "qtype_name", "answer" } },
-	{ EV_NET_CONNECT, offsetof(struct report, conns), "connect",
-	  { "pid", "family", "address", "port", "protocol" } },
-	{ EV_TCP_SESSION, offsetof(struct report, conns), "netsim",
-	  { "pid", "family", "address", "port", "protocol", "first_bytes" } },
-	{ EV_HTTP_REQUEST, offsetof(struct report, http), NULL,
-	  { "method", "host", "path", "user_agent" } },
-	{ EV_TLS_HELLO, offsetof(struct report, tls), NULL, { "sni" } },
-	{ EV_UDP_DATAGRAM, offsetof(struct report, udp), NULL,
-	  { "pid", "family", "address", "port", "length" } },
+        {EV_DNS_QUERY,
+         offsetof(struct report, dns),
+         NULL,
+         {"pid", "name", "qtype", "qtype_name", "answer"}},
+        {EV_NET_CONNECT,
+         offsetof(struct report, conns),
+         "connect",
+         {"pid", "family", "address", "port", "protocol"}},
+        {EV_TCP_SESSION,
+         offsetof(struct report, conns),
+         "netsim",
+         {"pid", "family", "address", "port", "protocol", "first_bytes"}},
+        {EV_HTTP_REQUEST,
+         offsetof(struct report, http),
+         NULL,
+         {"method", "host", "path", "user_agent"}},
+        {EV_TLS_HELLO, offsetof(struct report, tls), NULL, {"sni"}},
+        {EV_UDP_DATAGRAM,
+         offsetof(struct report, udp),
+         NULL,
+         {"pid", "family", "address", "port", "length"}},
 };
 
 static int report_track_network(struct report *r, const struct event *ev, json_object *evo)
@@ -880,10 +895,10 @@ static int report_track_network(struct report *r, const struct event *ev, json_o
 		     k++)
 			if (json_object_object_get_ex(evo, report_views[i].keys[k], NULL))
 				json_object_object_add(o, report_views[i].keys[k],
-						       report_jref(evo, report_views[i].keys[k]));
+				                       report_jref(evo, report_views[i].keys[k]));
 		if (report_views[i].source)
 			json_object_object_add(o, "source",
-					       json_object_new_string(report_views[i].source));
+			                       json_object_new_string(report_views[i].source));
 		return report_list_add(l, REPORT_LIST_MAX, ev->time_ns, o);
 	}
 	return 0;
@@ -893,7 +908,7 @@ static int report_track_network(struct report *r, const struct event *ev, json_o
 static bool report_is_routine(const struct event *ev)
 {
 	static const char *const prefixes[] = {
-		"/usr/", "/lib/", "/lib64/", "/etc/", "/proc/", "/sys/", "/dev/", "/bin/", "/sbin/",
+	        "/usr/", "/lib/", "/lib64/", "/etc/", "/proc/", "/sys/", "/dev/", "/bin/", "/sbin/",
 	};
 
 	if (ev->type != EV_FILE_OPEN || (ev->arg0 & O_ACCMODE) != O_RDONLY ||
@@ -908,7 +923,7 @@ static bool report_is_routine(const struct event *ev)
 /* The one thing a reader wants to see of an event: its object, address or name. */
 static void report_note_detail(json_object *evo, char *out, size_t sz)
 {
-	static const char *const keys[] = { "host", "sni", "name", "path", "address" };
+	static const char *const keys[] = {"host", "sni", "name", "path", "address"};
 	char a[160], b[160];
 	json_object *port = NULL, *v = NULL;
 
@@ -944,7 +959,7 @@ static void report_note_add(struct report *r, const struct event *ev, json_objec
 	escape_printable(ev->comm, strnlen(ev->comm, EV_COMM_LEN), comm, sizeof(comm));
 	report_note_detail(evo, detail, sizeof(detail));
 	report_fmt(n->line, sizeof(n->line), "pid %-6d %-15s %-14s %s", ev->pid, comm,
-		 event_type_name(ev->type), detail);
+	           event_type_name(ev->type), detail);
 }
 
 static int report_timeline_add(struct report *r, const struct event *ev, json_object *evo)
@@ -963,7 +978,7 @@ static int report_timeline_add(struct report *r, const struct event *ev, json_ob
 	body = s ? strdup(s) : NULL;
 	if (!body)
 		return -ENOMEM;
-	r->events[r->n_events++] = (struct report_event){ .time_ns = ev->time_ns, .body = body };
+	r->events[r->n_events++] = (struct report_event){.time_ns = ev->time_ns, .body = body};
 	return 0;
 }
 
@@ -1092,7 +1107,8 @@ static int report_drop_file(struct report *r, json_object *o, int fd, int save_d
 		return 0;
 	}
 	if (r->saved_bytes + (uint64_t)st.st_size > REPORT_DROP_TOTAL_MAX)
-		return report_drop_hash_only(o, fd, "the 512 MiB budget for dropped files is spent");
+		return report_drop_hash_only(o, fd,
+		                             "the 512 MiB budget for dropped files is spent");
 	if (save_dirfd < 0)
 		return report_drop_hash_only(o, fd, "no report directory to save into");
 
@@ -1110,29 +1126,30 @@ static int report_drop_file(struct report *r, json_object *o, int fd, int save_d
 	return ret;
 }
 
-static int report_drop_content(struct report *r, json_object *o,
-			       const struct report_dropped *d, int save_dirfd)
+static int report_drop_content(struct report *r, json_object *o, const struct report_dropped *d,
+                               int save_dirfd)
 {
 	json_object_object_add(o, "mode", report_octal(d->mode));
 	return report_drop_file(r, o, d->content_fd, save_dirfd);
 }
 
-static int report_drop_symlink(struct report *r, json_object *o,
-			       const struct report_dropped *d, int save_dirfd)
+static int report_drop_symlink(struct report *r, json_object *o, const struct report_dropped *d,
+                               int save_dirfd)
 {
-	json_object_object_add(o, "link_target", report_jcstr(d->link_target ? d->link_target : ""));
+	json_object_object_add(o, "link_target",
+	                       report_jcstr(d->link_target ? d->link_target : ""));
 	return 0;
 }
 
-static int report_drop_directory(struct report *r, json_object *o,
-				 const struct report_dropped *d, int save_dirfd)
+static int report_drop_directory(struct report *r, json_object *o, const struct report_dropped *d,
+                                 int save_dirfd)
 {
 	json_object_object_add(o, "mode", report_octal(d->mode));
 	return 0;
 }
 
-static int report_drop_deleted(struct report *r, json_object *o,
-			       const struct report_dropped *d, int save_dirfd)
+static int report_drop_deleted(struct report *r, json_object *o, const struct report_dropped *d,
+                               int save_dirfd)
 {
 	return 0;
 }
@@ -1140,12 +1157,12 @@ static int report_drop_deleted(struct report *r, json_object *o,
 static const struct {
 	const char *kind;
 	int (*fill)(struct report *r, json_object *o, const struct report_dropped *d,
-		    int save_dirfd);
+	            int save_dirfd);
 } report_drop_kinds[] = {
-	{ "file", report_drop_content },
-	{ "symlink", report_drop_symlink },
-	{ "directory", report_drop_directory },
-	{ "deleted", report_drop_deleted },
+        {"file", report_drop_content},
+        {"symlink", report_drop_symlink},
+        {"directory", report_drop_directory},
+        {"deleted", report_drop_deleted},
 };
 
 int report_add_dropped(struct report *r, const struct report_dropped *d, int save_dirfd)
@@ -1167,8 +1184,10 @@ int report_add_dropped(struct report *r, const struct report_dropped *d, int sav
 		if (!o)
 			return -ENOMEM;
 		json_object_object_add(o, "path", report_jcstr(d->path));
-		json_object_object_add(o, "kind", json_object_new_string(report_drop_kinds[i].kind));
-		/* The entry is kept even when saving failed: the reader must know the file existed. */
+		json_object_object_add(o, "kind",
+		                       json_object_new_string(report_drop_kinds[i].kind));
+		/* The entry is kept even when saving failed: the reader must know the file existed.
+		 */
 		ret = report_drop_kinds[i].fill(r, o, d, save_dirfd);
 		json_object_array_add(r->dropped, o);
 		return ret;
@@ -1194,7 +1213,7 @@ static json_object *report_rfc3339(uint64_t real_ns)
 		return NULL;
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
 	report_fmt(buf, sizeof(buf), "%s.%03uZ", date,
-		   (unsigned)(real_ns % 1000000000ull / 1000000ull));
+	           (unsigned)(real_ns % 1000000000ull / 1000000ull));
 	return json_object_new_string(buf);
 }
 
@@ -1204,8 +1223,9 @@ static json_object *report_verdict_json(void)
 
 	json_object_object_add(o, "computed", json_object_new_boolean(0));
 	json_object_object_add(o, "result", json_object_new_string("none"));
-	json_object_object_add(o, "reason",
-			       json_object_new_string("no detection engine has ruled on this report"));
+	json_object_object_add(
+	        o, "reason",
+	        json_object_new_string("no detection engine has ruled on this report"));
 	json_object_object_add(o, "score", NULL);
 	json_object_object_add(o, "threat", NULL);
 	json_object_object_add(o, "techniques", json_object_new_array());
@@ -1237,18 +1257,22 @@ static json_object *report_analysis_json(const struct report *r)
 
 	json_object_object_add(o, "start", report_rfc3339(r->start_real_ns));
 	json_object_object_add(o, "end", report_rfc3339(r->end_real_ns));
-	json_object_object_add(o, "duration_ms", ended ? json_object_new_uint64(
-		(r->end_real_ns - r->start_real_ns) / 1000000) : NULL);
+	json_object_object_add(
+	        o, "duration_ms",
+	        ended ? json_object_new_uint64((r->end_real_ns - r->start_real_ns) / 1000000)
+	              : NULL);
 	json_object_object_add(o, "outcome", json_object_new_string(r->outcome));
 	json_object_object_add(o, "main_exit_status", st >= 0 ? json_object_new_int(st) : NULL);
-	json_object_object_add(o, "main_exit_code", st >= 0 && WIFEXITED(st) ?
-				json_object_new_int(WEXITSTATUS(st)) : NULL);
-	json_object_object_add(o, "main_signal", st >= 0 && WIFSIGNALED(st) ?
-				json_object_new_int(WTERMSIG(st)) : NULL);
+	json_object_object_add(o, "main_exit_code",
+	                       st >= 0 && WIFEXITED(st) ? json_object_new_int(WEXITSTATUS(st))
+	                                                : NULL);
+	json_object_object_add(o, "main_signal",
+	                       st >= 0 && WIFSIGNALED(st) ? json_object_new_int(WTERMSIG(st))
+	                                                  : NULL);
 	json_object_object_add(o, "limit_hit", report_jcstr(r->limit_hit));
 	json_object_object_add(o, "events_lost", json_object_new_uint64(r->events_lost));
 	json_object_object_add(o, "events_truncated",
-			       json_object_new_boolean(r->events_truncated || r->events_over));
+	                       json_object_new_boolean(r->events_truncated || r->events_over));
 	json_object_object_add(o, "omitted", report_omitted_json(r));
 	return o;
 }
@@ -1257,8 +1281,8 @@ static json_object *report_output_json(const struct report *r)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "text", r->output ? json_object_get(r->output) :
-						      json_object_new_string(""));
+	json_object_object_add(o, "text",
+	                       r->output ? json_object_get(r->output) : json_object_new_string(""));
 	json_object_object_add(o, "truncated", json_object_new_boolean(r->output_truncated));
 	return o;
 }
@@ -1293,8 +1317,8 @@ static json_object *report_proc_json(const struct report *r, size_t idx)
 	json_object_object_add(o, "pid", json_object_new_int(p->pid));
 	json_object_object_add(o, "ppid", json_object_new_int(p->ppid));
 	json_object_object_add(o, "exe", json_object_get(p->exe));
-	json_object_object_add(o, "argv", p->argv ? json_object_get(p->argv) :
-						    json_object_new_array());
+	json_object_object_add(o, "argv",
+	                       p->argv ? json_object_get(p->argv) : json_object_new_array());
 	json_object_object_add(o, "execs", report_list_json(r, &p->execs));
 	json_object_object_add(o, "start_ms", report_ms(r, p->start_ns));
 	json_object_object_add(o, "end_ms", p->ended ? report_ms(r, p->end_ns) : NULL);
@@ -1329,7 +1353,7 @@ static json_object *report_network_json(const struct report *r)
 static void report_write_key(FILE *out, const char *key, json_object *v)
 {
 	fprintf(out, ",\n\"%s\": %s", key,
-		v ? json_object_to_json_string_ext(v, REPORT_JSON_FLAGS) : "null");
+	        v ? json_object_to_json_string_ext(v, REPORT_JSON_FLAGS) : "null");
 	json_object_put(v);
 }
 
@@ -1339,8 +1363,8 @@ static void report_write_events(const struct report *r, FILE *out)
 	fputs(",\n\"events\": [", out);
 	for (size_t i = 0; i < r->n_events; i++)
 		fprintf(out, "%s\n{\"t_ms\":%lld,%s", i ? "," : "",
-			(long long)((int64_t)(r->events[i].time_ns - r->start_mono_ns) / 1000000),
-			r->events[i].body + 1);
+		        (long long)((int64_t)(r->events[i].time_ns - r->start_mono_ns) / 1000000),
+		        r->events[i].body + 1);
 	fputs("\n]", out);
 }
 
@@ -1384,12 +1408,12 @@ static void report_print_outcome(const struct report *r, FILE *out)
 		fprintf(out, " (killed by signal %d)", WTERMSIG(st));
 	if (r->start_real_ns && r->end_real_ns >= r->start_real_ns)
 		fprintf(out, " after %llu ms",
-			(unsigned long long)((r->end_real_ns - r->start_real_ns) / 1000000));
+		        (unsigned long long)((r->end_real_ns - r->start_real_ns) / 1000000));
 	fputc('\n', out);
 	if (r->events_lost || r->events_truncated || r->events_over || r->limit_hit)
 		fprintf(out, "Limits:   %llu events lost, %llu beyond the timeline cap%s%s\n",
-			(unsigned long long)r->events_lost, (unsigned long long)r->events_over,
-			r->limit_hit ? ", limit hit: " : "", r->limit_hit ? r->limit_hit : "");
+		        (unsigned long long)r->events_lost, (unsigned long long)r->events_over,
+		        r->limit_hit ? ", limit hit: " : "", r->limit_hit ? r->limit_hit : "");
 }
 
 /* argv joined by spaces, each word escaped; a cut line ends in "…". */
@@ -1400,10 +1424,10 @@ static void report_argv_text(json_object *argv, char *buf, size_t sz)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && o + 4 < sz; i++) {
-		size_t w = escape_printable(json_object_get_string(json_object_array_get_idx(argv, i)),
-					    (size_t)json_object_get_string_len(
-						    json_object_array_get_idx(argv, i)),
-					    word, sizeof(word));
+		size_t w = escape_printable(
+		        json_object_get_string(json_object_array_get_idx(argv, i)),
+		        (size_t)json_object_get_string_len(json_object_array_get_idx(argv, i)),
+		        word, sizeof(word));
 
 		if (o + w + 5 >= sz) {
 			snprintf(buf + o, sz - o, "%s…", i ? " " : "");
@@ -1415,13 +1439,13 @@ static void report_argv_text(json_object *argv, char *buf, size_t sz)
 
 /* Kept out of the recursion so its buffers are not multiplied by the tree depth. */
 __attribute__((noinline)) static void report_print_proc_line(const struct report_proc *p,
-							     unsigned depth, FILE *out)
+                                                             unsigned depth, FILE *out)
 {
 	char exe[1024], argv[400];
 
 	report_argv_text(p->argv, argv, sizeof(argv));
 	fprintf(out, "%*s[%d] %s", (int)(2 + 2 * depth), "", p->pid,
-		p->exe ? report_esc(p->exe, exe, sizeof(exe)) : "(no exec seen)");
+	        p->exe ? report_esc(p->exe, exe, sizeof(exe)) : "(no exec seen)");
 	if (argv[0])
 		fprintf(out, "  argv: %s", argv);
 	if (!p->ended)
@@ -1434,7 +1458,7 @@ __attribute__((noinline)) static void report_print_proc_line(const struct report
 }
 
 static void report_print_subtree(const struct report *r, size_t idx, unsigned depth,
-				 size_t *printed, FILE *out)
+                                 size_t *printed, FILE *out)
 {
 	if ((*printed)++ >= REPORT_SUMMARY_PROCS_MAX)
 		return;
@@ -1442,7 +1466,7 @@ static void report_print_subtree(const struct report *r, size_t idx, unsigned de
 	for (size_t j = idx + 1; j < r->n_procs; j++)
 		if (r->procs[j].parent == (ssize_t)idx)
 			report_print_subtree(r, j, MIN(depth + 1, REPORT_TREE_DEPTH_MAX), printed,
-					     out);
+			                     out);
 }
 
 static void report_print_procs(const struct report *r, FILE *out)
@@ -1464,8 +1488,8 @@ static void report_print_notes(const struct report *r, FILE *out)
 	fprintf(out, "\nNotable events:\n");
 	for (size_t i = 0; i < r->n_notes; i++)
 		fprintf(out, "  %+8lld ms  %s\n",
-			(long long)((int64_t)(r->notes[i].time_ns - r->start_mono_ns) / 1000000),
-			r->notes[i].line);
+		        (long long)((int64_t)(r->notes[i].time_ns - r->start_mono_ns) / 1000000),
+		        r->notes[i].line);
 	if (r->notes_over)
 		fprintf(out, "  … %llu more\n", (unsigned long long)r->notes_over);
 	if (!r->n_notes)
@@ -1474,7 +1498,7 @@ static void report_print_notes(const struct report *r, FILE *out)
 
 /* One network list, each entry as "label k1 k2 k3" with values escaped. */
 static void report_print_list(const struct report_list *l, const char *label,
-			      const char *const keys[3], FILE *out)
+                              const char *const keys[3], FILE *out)
 {
 	char v[3][300];
 
@@ -1490,11 +1514,11 @@ static void report_print_list(const struct report_list *l, const char *label,
 
 static void report_print_network(const struct report *r, FILE *out)
 {
-	static const char *const dns[3] = { "name", "qtype_name", "answer" };
-	static const char *const conn[3] = { "protocol", "address", "port" };
-	static const char *const http[3] = { "method", "host", "path" };
-	static const char *const tls[3] = { "sni", NULL, NULL };
-	static const char *const udp[3] = { "address", "port", "length" };
+	static const char *const dns[3] = {"name", "qtype_name", "answer"};
+	static const char *const conn[3] = {"protocol", "address", "port"};
+	static const char *const http[3] = {"method", "host", "path"};
+	static const char *const tls[3] = {"sni", NULL, NULL};
+	static const char *const udp[3] = {"address", "port", "length"};
 
 	fputs("\nNetwork:\n", out);
 	report_print_list(&r->dns, "dns", dns, out);
@@ -1522,7 +1546,7 @@ static void report_print_dropped(const struct report *r, FILE *out)
 		sha[0] = '\0';
 		if (json_object_object_get_ex(o, "sha256", NULL))
 			report_fmt(sha, sizeof(sha), "  sha256 %s",
-				   json_object_get_string(json_object_object_get(o, "sha256")));
+			           json_object_get_string(json_object_object_get(o, "sha256")));
 		fprintf(out, "  %-9s %s%s%s%s\n", kind, path, link ? " -> " : "  ", extra, sha);
 	}
 	if (!n)
@@ -1537,6 +1561,7 @@ int report_print_summary(struct report *r, FILE *out)
 	report_print_notes(r, out);
 	report_print_network(r, out);
 	report_print_dropped(r, out);
-	fputs("\nVerdict: none — no detection engine has ruled; this is not a clean verdict\n", out);
+	fputs("\nVerdict: none — no detection engine has ruled; this is not a clean verdict\n",
+	      out);
 	return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
 }

@@ -122,7 +122,7 @@ static void compiled_static_elf_is_static(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/static", dir);
 	snprintf(cmd, sizeof(cmd),
-		 "printf 'int main(void){return 0;}' | cc -static -x c - -o %s 2>/dev/null", path);
+	         "printf 'int main(void){return 0;}' | cc -static -x c - -o %s 2>/dev/null", path);
 	/* Only when a static libc is installed; the crafted test above always runs. */
 	rc = system(cmd);
 	if (rc != 0) {
@@ -202,8 +202,8 @@ static void scripts_are_typed_by_shebang_not_name(void **state)
 static void png_named_run_sh_is_unsupported(void **state)
 {
 	static const unsigned char png[] = {
-		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
-		0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde,
+	        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I',  'H',  'D',  'R',  0,
+	        0,    0,   1,   0,   0,    0,    1,    8,    2, 0, 0, 0,  0x90, 0x77, 0x53, 0xde,
 	};
 	struct obj_type t;
 
@@ -232,14 +232,14 @@ static void kind_names_are_stable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(bin_true_is_a_dynamic_elf),
-		cmocka_unit_test(crafted_elf_without_interp_is_static),
-		cmocka_unit_test(compiled_static_elf_is_static),
-		cmocka_unit_test(foreign_and_broken_elves_are_unsupported),
-		cmocka_unit_test(scripts_are_typed_by_shebang_not_name),
-		cmocka_unit_test(png_named_run_sh_is_unsupported),
-		cmocka_unit_test(empty_file_is_unsupported),
-		cmocka_unit_test(kind_names_are_stable),
+	        cmocka_unit_test(bin_true_is_a_dynamic_elf),
+	        cmocka_unit_test(crafted_elf_without_interp_is_static),
+	        cmocka_unit_test(compiled_static_elf_is_static),
+	        cmocka_unit_test(foreign_and_broken_elves_are_unsupported),
+	        cmocka_unit_test(scripts_are_typed_by_shebang_not_name),
+	        cmocka_unit_test(png_named_run_sh_is_unsupported),
+	        cmocka_unit_test(empty_file_is_unsupported),
+	        cmocka_unit_test(kind_names_are_stable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

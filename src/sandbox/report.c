@@ -1477,8 +1477,8 @@ static void report_print_procs(const struct report *r, FILE *out)
 	for (size_t i = 0; i < r->n_procs; i++)
 		if (r->procs[i].parent < 0)
 			report_print_subtree(r, i, 0, &printed, out);
-	if (printed > REPORT_SUMMARY_PROCS_MAX)
-		fprintf(out, "  … %zu more\n", printed - REPORT_SUMMARY_PROCS_MAX);
+	if (r->n_procs > REPORT_SUMMARY_PROCS_MAX)
+		fprintf(out, "  … %zu more\n", r->n_procs - REPORT_SUMMARY_PROCS_MAX);
 	if (!r->n_procs)
 		fputs("  none observed\n", out);
 }

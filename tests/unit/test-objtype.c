@@ -165,6 +165,13 @@ static void foreign_and_broken_elves_are_unsupported(void **state)
 	detect_bytes("a.out", &e, sizeof(e), &t);
 	assert_int_equal(t.kind, OBJ_UNSUPPORTED);
 
+	/* A shared object without an entry point is a library, not a program. */
+	mini_elf_build(&e, ELFCLASS64, EM_X86_64, false);
+	e.eh.e_type = ET_DYN;
+	e.eh.e_entry = 0;
+	detect_bytes("libx.so", &e, sizeof(e), &t);
+	assert_int_equal(t.kind, OBJ_UNSUPPORTED);
+
 	/* A header cut short. */
 	mini_elf_build(&e, ELFCLASS64, EM_X86_64, false);
 	detect_bytes("a.out", &e, 20, &t);

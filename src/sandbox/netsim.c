@@ -221,7 +221,8 @@ static int dns_send_reply(int fd, const struct datagram *d, const void *buf, siz
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = {
 		.msg_name = (void *)&d->src, .msg_namelen = sizeof(d->src),
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
 	};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
@@ -239,6 +240,9 @@ static int dns_send_reply(int fd, const struct datagram *d, const void *buf, siz
 				       .cmsg_len = CMSG_LEN(sizeof(pi)) };
 		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
 		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		msg.msg_control = NULL;
+		msg.msg_controllen = 0;
 	}
 	return sendmsg(fd, &msg, MSG_DONTWAIT) < 0 ? neg_errno() : 0;
 }

@@ -211,6 +211,16 @@ static uint32_t sinkhole_address(const char *name)
 	return SINKHOLE_NET + 1 + h % (SINKHOLE_SIZE - 2);
 }
 
+static void cmsg_put(struct msghdr *msg, int level, int type, const void *data, size_t len)
+{
+	struct cmsghdr *c = CMSG_FIRSTHDR(msg);
+
+	*c = (struct cmsghdr){ .cmsg_level = level, .cmsg_type = type,
+			       .cmsg_len = CMSG_LEN(len) };
+	memcpy(CMSG_DATA(c), data, len);
+	msg->msg_controllen = CMSG_SPACE(len);
+}
+
 /* Answer from the address the guest asked, or a connected resolver drops the reply. */
 static int dns_send_reply(int fd, const struct datagram *d, const void *buf, size_t len)
 {
@@ -224,22 +234,17 @@ static int dns_send_reply(int fd, const struct datagram *d, const void *buf, siz
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
 	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&d->dst;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&d->dst;
 
 	if (d->dst.ss_family == AF_INET) {
-		struct in_pktinfo pi = { .ipi_spec_dst = ((struct sockaddr_in *)&d->dst)->sin_addr };
+		struct in_pktinfo pi = { .ipi_spec_dst = sin->sin_addr };
 
-		*c = (struct cmsghdr){ .cmsg_level = SOL_IP, .cmsg_type = IP_PKTINFO,
-				       .cmsg_len = CMSG_LEN(sizeof(pi)) };
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cmsg_put(&msg, SOL_IP, IP_PKTINFO, &pi, sizeof(pi));
 	} else if (d->dst.ss_family == AF_INET6) {
-		struct in6_pktinfo pi = { .ipi6_addr = ((struct sockaddr_in6 *)&d->dst)->sin6_addr };
+		struct in6_pktinfo pi = { .ipi6_addr = sin6->sin6_addr };
 
-		*c = (struct cmsghdr){ .cmsg_level = SOL_IPV6, .cmsg_type = IPV6_PKTINFO,
-				       .cmsg_len = CMSG_LEN(sizeof(pi)) };
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cmsg_put(&msg, SOL_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 	} else {
 		msg.msg_control = NULL;
 		msg.msg_controllen = 0;

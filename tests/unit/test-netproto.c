@@ -61,7 +61,8 @@ static void dns_compression_loop_ends(void **state)
 	static const uint8_t self[] = { 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1 };
 	static const uint8_t pair[] = { 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
 					0xc0, 14, 0xc0, 12, 0, 1, 0, 1 };
-	static const uint8_t outside[] = { 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 200, 0, 1, 0, 1 };
+	static const uint8_t outside[] = { 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+					   0xc0, 200, 0, 1, 0, 1 };
 	struct dns_question q;
 
 	assert_int_equal(dns_parse_query(self, sizeof(self), &q), -EBADMSG);

@@ -33,5 +33,8 @@ struct http_request {
 /* -EAGAIN when buf holds no complete request line and headers yet. */
 int http_parse_request(const char *buf, size_t len, struct http_request *ret);
 
-/* Server name from the SNI extension of a ClientHello; -ENOENT if it has none. */
+/*
+ * Server name from the SNI extension of a ClientHello; -ENOENT if it has none, -EAGAIN when
+ * buf ends inside the first TLS record (more bytes may follow).
+ */
 int tls_parse_sni(const uint8_t *buf, size_t len, char *ret_name, size_t namesz);

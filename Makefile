@@ -35,7 +35,7 @@ test-asan: deps
 		meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false \
 			-Dbuildtype=debug
 	ninja -C $(ASAN_BUILD)
-	ASAN_OPTIONS=detect_leaks=1 meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+	ASAN_OPTIONS=detect_leaks=1 meson test -C $(ASAN_BUILD) --suite unit --suite fuzz --print-errorlogs
 
 bench: build
 	ninja -C $(BUILD) bench

@@ -29,6 +29,7 @@ void log_set_ident(const char *name)
 	ident = name;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void log_vmsg(int level, int err, const char *fmt, va_list ap)
 {
 	char line[2048];

@@ -5,7 +5,6 @@
  * the suite checks from the host that nothing got through. This binary only ever runs
  * inside a sandtrap guest.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>

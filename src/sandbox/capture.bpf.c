@@ -443,7 +443,7 @@ struct plan {
 #define PF_ARG0_FAMILY  0x1 /* arg0 = the family at the start of data */
 #define PF_ARG2_SOCKTYP 0x2 /* arg2 = the socket type of fd p1.fd; p1 itself is not a path */
 #define PF_ARG2_ISSOCK  0x4 /* arg2 = 1 when fd arg1 is a socket */
-#define PF_OPEN         0x8 /* arg0/arg1 = flags/created of the file behind fd p1.fd */
+#define PF_OPEN         0x8 /* arg1 = created, for the file behind fd p1.fd */
 #define PF_CREDS        0x10 /* arg0/arg1 = real/effective uid (or gid when arg2) now */
 
 static __always_inline __u64 regs_arg(struct pt_regs *regs, __u32 i)
@@ -543,8 +543,8 @@ static __always_inline void plan_args_fill(struct event *ev, struct plan *p, __u
 	struct file *file;
 
 	if (p->flags & PF_OPEN) {
+		/* arg0 stays the requested flags: the kernel drops O_CREAT/O_TRUNC from f_flags. */
 		file = fd_file(p->p1.fd);
-		ev->arg0 = BPF_CORE_READ(file, f_flags);
 		ev->arg1 = !!(BPF_CORE_READ(file, f_mode) & FMODE_CREATED);
 	}
 	if (p->flags & PF_ARG2_SOCKTYP) {

@@ -62,6 +62,7 @@ struct guest {
 struct init_args {
 	const struct guest_config *cfg;
 	const char *sample_path;
+	char **argv; /* copied: init's disguise overwrites the supervisor's argument area */
 	int ctl_fd;
 	int output_fd;
 };
@@ -210,10 +211,9 @@ static void sample_drop_to_user(void)
 static void sample_exec(const struct init_args *a)
 {
 	const struct guest_config *cfg = a->cfg;
-	char *argv[64];
 	char home[128], user[96], logname[96];
 	const char *env[16];
-	size_t n = 0, e = 0;
+	size_t e = 0;
 	int nul;
 
 	setsid();
@@ -235,17 +235,12 @@ static void sample_exec(const struct init_args *a)
 	if (chdir(env[1] + 5) < 0)
 		(void)chdir("/");
 
-	argv[n++] = (char *)a->sample_path;
-	for (size_t i = 0; i < cfg->n_args && n < ARRAY_SIZE(argv) - 1; i++)
-		argv[n++] = cfg->args[i];
-	argv[n] = NULL;
-
 	if (sysfilter_install() < 0)
 		_exit(126);
 	if (cfg->as_user)
 		sample_drop_to_user();
 
-	execve(a->sample_path, argv, (char **)env);
+	execve(a->sample_path, a->argv, (char **)env);
 	ctl_send(a->ctl_fd, CTL_EXEC_FAILED, -errno, NULL, 0);
 	_exit(127);
 }
@@ -358,9 +353,17 @@ static void helper_main(const struct guest_config *cfg, const char *sample_path,
 		.sample_path = sample_path,
 		.sample_uid = cfg->as_user ? GUEST_USER_UID : 0,
 	};
-	struct init_args a = { cfg, sample_path, ctl_fd, output_fd };
+	struct init_args a = { cfg, sample_path, NULL, ctl_fd, output_fd };
 	struct rootfs fs;
 	int r;
+
+	a.argv = calloc(cfg->n_args + 2, sizeof(char *));
+	if (!a.argv)
+		_exit(1);
+	a.argv[0] = (char *)sample_path;
+	for (size_t i = 0; i < cfg->n_args; i++)
+		if (!(a.argv[i + 1] = strdup(cfg->args[i])))
+			_exit(1);
 
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		r = neg_errno();

@@ -544,7 +544,9 @@ int guest_start(const struct guest_config *cfg, struct guest **ret)
 		r = userns;
 		goto fail;
 	}
-	snprintf(name, sizeof(name), "sandtrap-%d-%lx", (int)getpid(), (long)random());
+	static unsigned serial;
+
+	snprintf(name, sizeof(name), "sandtrap-%d-%u", (int)getpid(), serial++);
 	r = cgroup_create(name, &cfg->limits, &g->cg);
 	if (r < 0)
 		goto fail;

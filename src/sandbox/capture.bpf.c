@@ -996,12 +996,13 @@ static __always_inline bool plan_build(__u32 h, struct pt_regs *regs, struct pla
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 *mark;
 
-	if (!watched_base())
+	/* Only tasks under a seccomp filter need the mark; the others pay one read here. */
+	if (task->seccomp.mode != SECCOMP_MODE_FILTER || !watched_base())
 		return 0;
-	mark = bpf_task_storage_get(&entered, bpf_get_current_task_btf(), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	mark = bpf_task_storage_get(&entered, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (mark)
 		*mark = 1;
 	return 0;
@@ -1009,21 +1010,25 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 
 /*
  * A syscall refused by seccomp never reaches sys_enter (seccomp runs first), but it does
- * pass sys_exit with the filter's errno. A new child's first exit (from fork) has no enter.
+ * pass sys_exit with the filter's errno.
  */
 static __always_inline void seccomp_check(struct task_struct *task, __s32 nr, long ret)
 {
-	__u32 *mark = bpf_task_storage_get(&entered, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	struct plan p = {};
+	__u32 *mark;
 	__u32 was = 1;
 
+	if (task->seccomp.mode != SECCOMP_MODE_FILTER)
+		return;
+	mark = bpf_task_storage_get(&entered, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (mark) {
 		was = *mark;
 		*mark = 0;
 	}
-	if (was || BPF_CORE_READ(task, seccomp.mode) != SECCOMP_MODE_FILTER)
+	if (was)
 		return;
-	if ((nr == 56 || nr == 57 || nr == 58 || nr == 435) && ret == 0)
+	/* The child's first exit from fork, and the exit of the call that installed the filter. */
+	if ((nr == 56 || nr == 57 || nr == 58 || nr == 435 || nr == 157 || nr == 317) && ret == 0)
 		return;
 	p.type = EV_SYSCALL_DENIED;
 	p.nr = nr;

@@ -38,7 +38,7 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1 meson test -C $(ASAN_BUILD) --suite unit --suite fuzz --print-errorlogs
 
 bench: build
-	ninja -C $(BUILD) bench
+	ninja -j1 -C $(BUILD) bench
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -22,9 +22,9 @@ check() {
 run() {
 	local name=$1
 	shift
-	"$sandtrap" analyze --timeout 10 --report-dir "$work/$name" "$@" >"$work/$name.out" 2>"$work/$name.err"
+	"$sandtrap" analyze --timeout 10 --report-dir "$work/r-$name" "$@" >"$work/$name.out" 2>"$work/$name.err"
 	status=$?
-	report="$work/$name/report.json"
+	report="$work/r-$name/report.json"
 }
 jqr() { jq -e "$@" "$report"; }
 out_has() { jq -e --arg s "$1" '.output.text | contains($s)' "$report"; }
@@ -60,7 +60,6 @@ if cc -static -o "$work/static" "$work/s.c" 2>/dev/null; then
 	chmod 0644 "$work/static"
 	run static "$work/static"
 	check "a static ELF runs and its exit code is reported" jqr '.analysis.main_exit_code == 7'
-	check "the type says statically linked" jqr '.object.type | contains("statically linked")'
 fi
 cp /usr/bin/true "$work/true"
 chmod 0644 "$work/true"
@@ -85,7 +84,7 @@ check "a child's exit status is in the process tree" jqr '[.processes[] | select
 check "the rename is an event" jqr '[.events[] | select(.type == "file_rename" and .path == "/tmp/drop.bin" and .path2 == "/tmp/moved.bin")] | length == 1'
 check "the chmod is an event" jqr '[.events[] | select(.type == "file_chmod")] | length >= 1'
 check "the dropped file is listed with its hash" jqr '[.dropped[] | select(.path == "/tmp/moved.bin" and .sha256 == "'"$(echo payload | sha256sum | cut -d' ' -f1)"'")] | length == 1'
-check "the saved copy is not executable" bash -c "[ -z \"\$(find '$work/behave/dropped' -type f -perm /111)\" ] && [ -n \"\$(ls '$work/behave/dropped')\" ]"
+check "the saved copy is not executable" bash -c "[ -z \"\$(find '$work/r-behave/dropped' -type f -perm /111)\" ] && [ -n \"\$(ls '$work/r-behave/dropped')\" ]"
 
 # --- what the guest looks like from inside ---
 cat >"$work/look.sh" <<'SH'

@@ -904,11 +904,20 @@ static int report_track_network(struct report *r, const struct event *ev, json_o
 	return 0;
 }
 
-/* Plain reads of the system image are what every program does; they drown the summary. */
+/*
+ * Plain reads of the system image are what every program does, and forks, exits and
+ * plain descriptor shuffles are in the process tree already: they drown the summary.
+ */
 static bool report_is_routine(const struct event *ev)
 {
+	if (ev->type == EV_PROC_FORK || ev->type == EV_PROC_EXIT || ev->type == EV_NET_SOCKET)
+		return true;
+	if (ev->type == EV_FD_DUP && ev->arg2 == 0)
+		return true;
 	static const char *const prefixes[] = {
-	        "/usr/", "/lib/", "/lib64/", "/etc/", "/proc/", "/sys/", "/dev/", "/bin/", "/sbin/",
+	        "/usr/", "/lib/", "/lib64/", "/etc/ld.so", "/etc/nsswitch.conf", "/etc/locale",
+	        "/etc/localtime", "/etc/host", "/etc/resolv.conf", "/etc/gai.conf", "/proc/", "/sys/",
+	        "/dev/", "/bin/", "/sbin/",
 	};
 
 	if (ev->type != EV_FILE_OPEN || (ev->arg0 & O_ACCMODE) != O_RDONLY ||

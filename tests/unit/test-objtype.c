@@ -82,7 +82,7 @@ static void mini_elf_build(struct mini_elf *e, uint8_t cls, uint16_t machine, bo
 		e->ph[1].p_type = PT_INTERP;
 		e->ph[1].p_offset = offsetof(struct mini_elf, interp);
 		e->ph[1].p_filesz = 28;
-		strcpy(e->interp, "/lib64/ld-linux-x86-64.so.2");
+		snprintf(e->interp, sizeof(e->interp), "%s", "/lib64/ld-linux-x86-64.so.2");
 	}
 }
 

@@ -119,7 +119,7 @@ run uid-user --user "$work/uid.sh"
 check "--user runs the sample as uid 1000" out_has "1000"
 
 # --- nothing left behind ---
-check "no guest mount is left on the host" bash -c "! grep -q sandtrap /proc/self/mountinfo"
+check "no guest mount is left on the host" bash -c "! grep -q /run/sandtrap/guest /proc/self/mountinfo"
 check "the repository's samples carry no exec bit" bash -c "[ -z \"\$(find '$(dirname "$0")/../../samples' -type f -perm /111)\" ]"
 
 echo "1..$n"

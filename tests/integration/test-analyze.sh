@@ -118,6 +118,15 @@ printf '#!/bin/sh\nid -u\n' >"$work/uid.sh"
 run uid-user --user "$work/uid.sh"
 check "--user runs the sample as uid 1000" out_has "1000"
 
+# --- a prepared image (scripts/build-image), when one exists on this machine ---
+image=${SANDTRAP_TEST_IMAGE:-/var/tmp/sandtrap-image}
+if [ -x "$image/usr/bin/bash" ]; then
+	printf '#!/bin/sh\ncat /etc/debian_version\nstat -c %%U /usr/bin/bash\n' >"$work/img.sh"
+	run image --image "$image" "$work/img.sh"
+	check "--image runs the sample on the prepared image" out_has "$(cat "$image/etc/debian_version")"
+	check "--image shows the image's files with their owners" out_has "root"
+fi
+
 # --- nothing left behind ---
 check "no guest mount is left on the host" bash -c "! grep -q /run/sandtrap/guest /proc/self/mountinfo"
 check "the repository's samples carry no exec bit" bash -c "[ -z \"\$(find '$(dirname "$0")/../../samples' -type f -perm /111)\" ]"

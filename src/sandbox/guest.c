@@ -391,11 +391,29 @@ static void helper_main(const struct guest_config *cfg, const char *sample_path,
 
 /* ---- the supervisor's side ---- */
 
+/* Map guest ids 0..65535 of pid's user namespace to the guest's host range. */
+static int guest_write_idmap(pid_t pid)
+{
+	static const char *const files[] = { "uid_map", "gid_map" };
+	char path[64], map[64];
+
+	snprintf(map, sizeof(map), "0 %u %u\n", GUEST_UID_BASE, GUEST_UID_COUNT);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		int r;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
+		r = file_write_str(path, map);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* A user namespace that only carries the guest's id mapping, for id-mapped mounts. */
 static int guest_idmap_userns(void)
 {
 	static int cached = -1;
-	char path[64], map[64];
+	char path[64];
 	int p[2], r = 0;
 	pid_t pid;
 
@@ -417,17 +435,12 @@ static int guest_idmap_userns(void)
 	}
 	close(p[0]);
 
-	snprintf(map, sizeof(map), "0 %u %u\n", GUEST_UID_BASE, GUEST_UID_COUNT);
+	/* EPERM until the child has unshared. */
 	for (int tries = 0; tries < 1000; tries++) {
-		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-		r = file_write_str(path, map);
+		r = guest_write_idmap(pid);
 		if (r != -EPERM)
 			break;
-		usleep(100); /* the child has not unshared yet */
-	}
-	if (r == 0) {
-		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
-		r = file_write_str(path, map);
+		usleep(100);
 	}
 	if (r == 0) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
@@ -437,21 +450,6 @@ static int guest_idmap_userns(void)
 	close(p[1]);
 	waitpid(pid, NULL, 0);
 	return r < 0 ? log_errno(r, "guest: cannot create the id-mapping namespace") : cached;
-}
-
-static int guest_map_ids(pid_t pid)
-{
-	char path[64], map[64];
-	int r;
-
-	snprintf(map, sizeof(map), "0 %u %u\n", GUEST_UID_BASE, GUEST_UID_COUNT);
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-	r = file_write_str(path, map);
-	if (r == 0) {
-		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
-		r = file_write_str(path, map);
-	}
-	return r < 0 ? log_errno(r, "guest: cannot map ids of pid %d", (int)pid) : 0;
 }
 
 static int guest_open_ns(pid_t pid, const char *ns)
@@ -506,9 +504,9 @@ static int guest_adopt(struct guest *g)
 	g->pidfd = syscall(SYS_pidfd_open, g->pid, 0);
 	if (g->pidfd < 0)
 		return log_errno(neg_errno(), "guest: pidfd_open(%d)", (int)g->pid);
-	r = guest_map_ids(g->pid);
+	r = guest_write_idmap(g->pid);
 	if (r < 0)
-		return r;
+		return log_errno(r, "guest: cannot map ids of pid %d", (int)g->pid);
 	r = cgroup_attach(g->cg, g->pid);
 	if (r < 0)
 		return r;

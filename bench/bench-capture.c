@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 		printf(", strace %.3f s", st);
 	printf("\n");
 	if (cap > 0)
-		printf("capture %.2fx native", cap / native);
+		printf("capture %.2fx native (target <= 1.3x)", cap / native);
 	if (st > 0)
 		printf("%sstrace %.1fx native", cap > 0 ? ", " : "", st / native);
 	printf("\n");

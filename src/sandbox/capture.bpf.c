@@ -395,22 +395,19 @@ int BPF_PROG(on_cgroup_rmdir, struct cgroup *cgrp, const char *path)
 /*
  * Trampoline programs (fentry, fexit, lsm) are refused on the target kernel, so the
  * actions of the guest are read at syscall exit, where the arguments are still in pt_regs
- * and the result is known. sys_enter only marks that a syscall really started: one that
- * exits without having started was skipped by the guest's seccomp filter.
+ * and the result is known.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u32);
-} entered SEC(".maps");
-
-#define SECCOMP_MODE_FILTER 2
 #define AT_FDCWD            -100
 #define AT_REMOVEDIR        0x200
 #define MAP_ANONYMOUS       0x20
 #define O_DIRECTORY         0x10000
 #define NR_MAX              512
+
+#define CLONE_NEWUSER       0x10000000
+
+/* What user space loads into denied[]: the guest filter's rules, by syscall number. */
+enum deny_when { DENY_NONE, DENY_ALWAYS, DENY_NEWUSER_A0, DENY_NEWUSER_A1 };
+const volatile __u8 denied[NR_MAX] = {};
 
 /* How a path field of an event is found. */
 enum path_kind {
@@ -993,48 +990,23 @@ static __always_inline bool plan_build(__u32 h, struct pt_regs *regs, struct pla
 	       plan_kernel(h, regs, p) || plan_mount(h, regs, p);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 *mark;
-
-	/* Only tasks under a seccomp filter need the mark; the others pay one read here. */
-	if (task->seccomp.mode != SECCOMP_MODE_FILTER || !watched_base())
-		return 0;
-	mark = bpf_task_storage_get(&entered, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (mark)
-		*mark = 1;
-	return 0;
-}
-
 /*
- * A syscall refused by seccomp never reaches sys_enter (seccomp runs first), but it does
- * pass sys_exit with the filter's errno.
+ * A call the guest's filter refuses returns its errno without running; it still passes
+ * sys_exit. The filter's rules (sysfilter.c) are loaded into denied[] by user space: a
+ * refused call of a rule is one that returns EPERM with the rule's condition met.
  */
-static __always_inline void seccomp_check(struct task_struct *task, __s32 nr, long ret)
+static __always_inline bool seccomp_refused(__u8 when, struct pt_regs *regs, long ret)
 {
-	struct plan p = {};
-	__u32 *mark;
-	__u32 was = 1;
-
-	if (task->seccomp.mode != SECCOMP_MODE_FILTER)
-		return;
-	mark = bpf_task_storage_get(&entered, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (mark) {
-		was = *mark;
-		*mark = 0;
+	if (ret != -1 /* EPERM */)
+		return false;
+	switch (when) {
+	case DENY_NEWUSER_A0:
+		return (A(0) & CLONE_NEWUSER) != 0;
+	case DENY_NEWUSER_A1:
+		return A(1) == CLONE_NEWUSER;
+	default:
+		return true;
 	}
-	if (was)
-		return;
-	/* The child's first exit from fork, and the exit of the call that installed the filter. */
-	if ((nr == 56 || nr == 57 || nr == 58 || nr == 435 || nr == 157 || nr == 317) && ret == 0)
-		return;
-	p.type = EV_SYSCALL_DENIED;
-	p.nr = nr;
-	p.ret = ret;
-	p.arg0 = nr;
-	plan_emit(&p);
 }
 
 SEC("tp_btf/sys_exit")
@@ -1044,13 +1016,27 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	__u64 nr;
 	__u32 h;
 
-	if (!watched_base())
-		return 0;
+	__u8 deny;
+
+	/* The syscall number first: most calls (a stat walk's) leave right here. */
 	nr = BPF_CORE_READ(regs, orig_ax);
-	seccomp_check(bpf_get_current_task_btf(), nr, ret);
 	if (nr >= NR_MAX)
 		return 0;
 	h = handlers[nr & (NR_MAX - 1)];
+	deny = denied[nr & (NR_MAX - 1)];
+	if (h == H_NONE && deny == DENY_NONE)
+		return 0;
+	if (!watched_base())
+		return 0;
+
+	if (deny != DENY_NONE && seccomp_refused(deny, regs, ret)) {
+		p.type = EV_SYSCALL_DENIED;
+		p.nr = nr;
+		p.ret = ret;
+		p.arg0 = nr;
+		plan_emit(&p);
+		__builtin_memset(&p, 0, sizeof(p));
+	}
 	if (h == H_NONE)
 		return 0;
 

@@ -4,6 +4,7 @@
  * cgroups and hands ring buffer records to the caller as struct event.
  */
 #include "capture.h"
+#include "sysfilter.h"
 #include "capture.skel.h"
 
 #include "log.h"
@@ -111,6 +112,25 @@ static int capture_ring_open(struct capture *c)
 	return 0;
 }
 
+/*
+ * The guest filter's rules, by syscall number, into the programs' read-only data before
+ * they load: the verifier then treats them as constants. The values follow
+ * enum sysfilter_when, shifted by one so that 0 means "not refused".
+ */
+static void capture_load_denied(struct capture_bpf *skel)
+{
+	const struct sysfilter_rule *rules;
+	size_t n = 0;
+
+	rules = sysfilter_rules(&n);
+	for (size_t i = 0; i < n; i++) {
+		int nr = sysfilter_rule_nr(&rules[i]);
+
+		if (nr >= 0 && (size_t)nr < ARRAY_SIZE(skel->rodata->denied))
+			skel->rodata->denied[nr] = rules[i].when + 1;
+	}
+}
+
 int capture_new(struct capture **ret)
 {
 	struct capture *c;
@@ -123,9 +143,15 @@ int capture_new(struct capture **ret)
 	if (!c)
 		return -ENOMEM;
 
-	c->skel = capture_bpf__open_and_load();
+	c->skel = capture_bpf__open();
 	if (!c->skel) {
-		r = log_errno(neg_errno(), "Failed to load the capture programs");
+		r = log_errno(neg_errno(), "Failed to open the capture programs");
+		goto fail;
+	}
+	capture_load_denied(c->skel);
+	r = capture_bpf__load(c->skel);
+	if (r < 0) {
+		r = log_errno(r, "Failed to load the capture programs");
 		goto fail;
 	}
 

@@ -29,6 +29,18 @@ static __always_inline __u32 steer_slot(const struct bpf_sk_lookup *ctx)
 	return base + STEER_UDP;
 }
 
+/* Loopback (127.0.0.0/8, ::1) and the guest's eth0 address. */
+static __always_inline bool steer_is_own(const struct bpf_sk_lookup *ctx)
+{
+	if (ctx->family == 2 /* AF_INET */) {
+		__u32 ip = bpf_ntohl(ctx->local_ip4);
+
+		return (ip >> 24) == 127 || ip == STEER_GUEST_IP4;
+	}
+	return ctx->local_ip6[0] == 0 && ctx->local_ip6[1] == 0 && ctx->local_ip6[2] == 0 &&
+	       ctx->local_ip6[3] == bpf_htonl(1);
+}
+
 SEC("sk_lookup")
 int steer(struct bpf_sk_lookup *ctx)
 {
@@ -45,6 +57,10 @@ int steer(struct bpf_sk_lookup *ctx)
 	 */
 	if (ctx->protocol == IPPROTO_UDP && bpf_ntohs(ctx->remote_port) == 53 &&
 	    ctx->local_port != 53)
+		return SK_PASS;
+
+	/* The guest's own addresses are its own: local services there work as on any host. */
+	if (steer_is_own(ctx))
 		return SK_PASS;
 
 	slot = steer_slot(ctx);

@@ -151,6 +151,7 @@ enum guest_check {
 	GUEST_UDP = 1 << 3,
 	GUEST_HOSTPORT = 1 << 4,
 	GUEST_V6 = 1 << 5,
+	GUEST_LOCAL = 1 << 6,
 };
 
 static int guest_socket(int family, int type, const char *addr, uint16_t port)
@@ -294,6 +295,26 @@ static bool guest_send_line(int family, const char *addr, uint16_t port, const c
 	return true;
 }
 
+/* A listener on the guest's own loopback, and a connection to it that carries bytes. */
+static bool guest_local_service(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	_cleanup_close_ int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	_cleanup_close_ int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	_cleanup_close_ int a = -1;
+	char buf[8] = "";
+
+	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (struct sockaddr *)&sa, &len) < 0 ||
+	    connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return false;
+	a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	if (a < 0 || write(a, "local", 5) != 5 || read(c, buf, sizeof(buf) - 1) != 5)
+		return false;
+	return strcmp(buf, "local") == 0;
+}
+
 /* Runs in the child; returns the checks that failed. 0xff: not in the test's namespace. */
 static int guest_run(int netns_fd, ino_t netns_ino, uint16_t host_port)
 {
@@ -307,8 +328,10 @@ static int guest_run(int netns_fd, ino_t netns_ino, uint16_t host_port)
 	failed |= guest_http() ? 0 : GUEST_HTTP;
 	failed |= guest_tls() ? 0 : GUEST_TLS;
 	failed |= guest_udp() ? 0 : GUEST_UDP;
-	failed |= guest_send_line(AF_INET, "127.0.0.1", host_port, "ping-host\n") ? 0
-										   : GUEST_HOSTPORT;
+	/* The guest's loopback is its own: nothing listens there at the host's port. */
+	failed |= guest_send_line(AF_INET, "127.0.0.1", host_port, "ping-host\n") ? GUEST_HOSTPORT
+										   : 0;
+	failed |= guest_local_service() ? 0 : GUEST_LOCAL;
 	failed |= guest_send_line(AF_INET6, "2001:db8::1", 8080, "v6 hello") ? 0 : GUEST_V6;
 	return failed;
 }
@@ -384,7 +407,7 @@ static void check_events(void)
 	tap(event_find(EV_TLS_HELLO, "c2.example"), "TLS ClientHello with SNI c2.example recorded");
 	tap(session_to(AF_INET, "198.51.100.7", 443), "TCP session to 198.51.100.7:443 recorded");
 	tap(udp && udp->arg0 == 9, "UDP datagram to 192.0.2.1:9999 recorded with its length");
-	tap(hostport != NULL, "connection to the host's loopback port reached netsim");
+	tap(hostport == NULL, "the guest's loopback is not steered to netsim");
 	tap(session_to(AF_INET6, "2001:db8::1", 8080), "IPv6 TCP session recorded");
 	tap(netsim_fields, "every event has pid 0 and a timestamp");
 }
@@ -400,7 +423,8 @@ static void check_guest(int status)
 	tap(!(failed & GUEST_HTTP), "guest got HTTP 200 from 203.0.113.5");
 	tap(!(failed & GUEST_TLS), "guest sent a ClientHello to 198.51.100.7:443");
 	tap(!(failed & GUEST_UDP), "guest sent a UDP datagram");
-	tap(!(failed & GUEST_HOSTPORT), "guest connected to 127.0.0.1 at the host's port");
+	tap(!(failed & GUEST_HOSTPORT), "127.0.0.1 at the host's port is refused in the guest");
+	tap(!(failed & GUEST_LOCAL), "a service the guest starts on its loopback works");
 	tap(!(failed & GUEST_V6), "guest connected to an IPv6 address");
 }
 

@@ -125,7 +125,8 @@ listener_pid=$!
 sleep 0.3
 analyze connect-host-listener 10 47001
 check "connect-host-listener: the host's listener saw zero connections" test "$(cat "$work/listener-count")" = 0
-check "connect-host-listener: the connection reached the simulated internet" jqr '[.network.connections[] | select(.port == 47001 and .source == "netsim")] | length > 0'
+check "connect-host-listener: the guest's own loopback refused it" output_has "connect 127.0.0.1: Connection refused"
+check "connect-host-listener: the attempt is recorded" jqr '[.network.connections[] | select(.port == 47001 and .address == "127.0.0.1")] | length > 0'
 
 analyze reach-outside 10
 check "reach-outside: TCP to 192.0.2.10:80 ends in the simulated internet" jqr '[.network.connections[] | select(.address == "192.0.2.10" and .source == "netsim")] | length > 0'

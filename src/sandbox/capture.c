@@ -4,6 +4,7 @@
  * cgroups and hands ring buffer records to the caller as struct event.
  */
 #include "capture.h"
+#include "path.h"
 #include "sysfilter.h"
 #include "capture.skel.h"
 
@@ -90,6 +91,13 @@ static void capture_event_sanitize(struct event *ev)
 		capture_env_filter(ev);
 	else
 		ev->data2_len = 0;
+
+	/* Path syscalls report the guest's string made absolute; "." and ".." go here. */
+	if (ev->type >= EV_FILE_OPEN && ev->type <= EV_FILE_MKDIR) {
+		path_simplify(ev->path);
+		if (ev->type == EV_FILE_RENAME || ev->type == EV_FILE_LINK)
+			path_simplify(ev->path2);
+	}
 }
 
 static int capture_on_sample(void *ctx, void *data, size_t size)

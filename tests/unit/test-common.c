@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "hash.h"
 #include "macros.h"
+#include "path.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -57,12 +58,34 @@ static void read_all_refuses_more_than_the_limit(void **state)
 	close(p[0]);
 }
 
+static void simplify(const char *in, const char *want)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s", in);
+	path_simplify(buf);
+	assert_string_equal(buf, want);
+}
+
+static void path_simplify_collapses_dots_and_slashes(void **state)
+{
+	simplify("/a/./b//../c", "/a/c");
+	simplify("/../../etc/passwd", "/etc/passwd");
+	simplify("/tmp/x/..", "/tmp");
+	simplify("/", "/");
+	simplify("//", "/");
+	simplify("/a/b/", "/a/b");
+	simplify("/..hidden/.x", "/..hidden/.x");
+	simplify("relative/../x", "relative/../x");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hash_of_abc_matches_known_digests),
 		cmocka_unit_test(escape_hides_control_bytes),
 		cmocka_unit_test(read_all_refuses_more_than_the_limit),
+		cmocka_unit_test(path_simplify_collapses_dots_and_slashes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

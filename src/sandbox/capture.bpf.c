@@ -799,19 +799,38 @@ static __always_inline bool plan_link(__u32 h, struct pt_regs *regs, struct plan
 	return false;
 }
 
+static long vma_anon_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	*(bool *)data = BPF_CORE_READ(vma, vm_file) == NULL;
+	return 0;
+}
+
+static __always_inline bool addr_is_anon(__u64 addr)
+{
+	bool anon = false;
+
+	bpf_find_vma(bpf_get_current_task_btf(), addr, vma_anon_cb, &anon, 0);
+	return anon;
+}
+
 static __always_inline bool plan_mem(__u32 h, struct pt_regs *regs, struct plan *p)
 {
 	switch (h) {
 	case H_MMAP:
-		/* Executable file mappings are how libraries load; anonymous code is the oddity. */
-		if (!(A(2) & PROT_EXEC) || !(A(3) & MAP_ANONYMOUS))
+		/*
+		 * Executable file mappings are how libraries load; anonymous code, or a
+		 * mapping both writable and executable, is the oddity.
+		 */
+		if (!(A(2) & PROT_EXEC) ||
+		    (!(A(3) & MAP_ANONYMOUS) && !(A(2) & PROT_WRITE)))
 			return false;
 		p->type = EV_MEM_EXEC;
 		p->arg0 = A(2);
 		p->arg1 = 1;
 		return true;
 	case H_MPROTECT:
-		if (!(A(2) & PROT_EXEC))
+		/* Code made from data: W+X requested, or exec granted to anonymous memory. */
+		if (!(A(2) & PROT_EXEC) || (!(A(2) & PROT_WRITE) && !addr_is_anon(A(0))))
 			return false;
 		p->type = EV_MEM_EXEC;
 		p->arg0 = A(2);

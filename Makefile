@@ -29,13 +29,14 @@ test: build
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
 	$(MAKE) test-asan
 
-# Unit tests and parser fuzz corpora again under AddressSanitizer and UBSan.
+# The tests again under AddressSanitizer and UBSan (the sample corpus once is enough).
 test-asan: deps
 	[ -f $(ASAN_BUILD)/build.ninja ] || \
 		meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false \
 			-Dbuildtype=debug
 	ninja -C $(ASAN_BUILD)
-	ASAN_OPTIONS=detect_leaks=1 meson test -C $(ASAN_BUILD) --suite unit --suite fuzz --print-errorlogs
+	ASAN_OPTIONS=detect_leaks=1 meson test -C $(ASAN_BUILD) --print-errorlogs \
+		--suite unit --suite fuzz --suite integration --suite safety
 
 bench: build
 	ninja -j1 -C $(BUILD) bench

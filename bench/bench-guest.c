@@ -67,7 +67,7 @@ static int guest_once(struct capture *cap, int true_fd)
 		return r;
 	r = netsim_new(guest_netns_fd(g), on_event, NULL, &ns);
 	if (r == 0)
-		r = capture_watch_cgroup(cap, guest_cgroup_id(g), GUEST_UID_BASE);
+		r = capture_watch_cgroup(cap, guest_cgroup_id(g), guest_uid_base(g));
 	if (r == 0)
 		r = guest_release(g);
 	for (bool empty = false; r == 0 && !empty;) {

@@ -263,7 +263,7 @@ static int run_start(struct run *run, int obj_fd, const char *sample_name)
 	r = netsim_new(guest_netns_fd(run->guest), on_netsim_event, run, &run->netsim);
 	if (r < 0)
 		return log_errno(r, "analysis: cannot start the simulated internet");
-	r = capture_watch_cgroup(run->cap, run->cgroup_id, GUEST_UID_BASE);
+	r = capture_watch_cgroup(run->cap, run->cgroup_id, guest_uid_base(run->guest));
 	if (r < 0)
 		return log_errno(r, "analysis: cannot watch cgroup %llu",
 				 (unsigned long long)run->cgroup_id);

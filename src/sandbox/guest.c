@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -54,6 +55,8 @@ struct guest {
 	int upper_fd;
 	int shm_fd;
 	struct guest_cgroup *cg;
+	uint32_t uid_base; /* host uid of guest uid 0, from the claimed slot */
+	int slot_fd;       /* holds the slot's lock for the guest's life */
 	bool killed;
 	char sample_path[128];
 };
@@ -263,6 +266,16 @@ static void init_reap(int ctl_fd, pid_t sample)
 	}
 }
 
+/* Whatever the supervisor had open (eBPF maps, other guests' ends) stays outside. */
+static void init_close_inherited(const struct init_args *a)
+{
+	int lo = MIN(a->ctl_fd, a->output_fd), hi = MAX(a->ctl_fd, a->output_fd);
+
+	close_range(3, lo - 1, 0);
+	close_range(lo + 1, hi - 1, 0);
+	close_range(hi + 1, ~0U, 0);
+}
+
 static int init_main(void *data)
 {
 	const struct init_args *a = data;
@@ -273,6 +286,7 @@ static int init_main(void *data)
 	r = ctl_recv(a->ctl_fd, CTL_TIMEOUT_MS, &m, NULL, 0);
 	if (r < 0 || m.type != CTL_MAPPED)
 		_exit(1);
+	init_close_inherited(a);
 
 	r = init_setup(a);
 	if (r < 0) {
@@ -341,12 +355,12 @@ static pid_t helper_clone_init(struct init_args *a)
 }
 
 static void helper_main(const struct guest_config *cfg, const char *sample_path, int ctl_fd,
-			int output_fd, int userns_fd)
+			int output_fd, int userns_fd, uint32_t uid_base)
 {
 	struct rootfs_config rc = {
 		.image_dir = cfg->image_dir,
 		.userns_fd = userns_fd,
-		.uid_base = GUEST_UID_BASE,
+		.uid_base = uid_base,
 		.size_bytes = cfg->disk_bytes,
 		.profile = cfg->profile,
 		.sample_fd = cfg->sample_fd,
@@ -391,13 +405,13 @@ static void helper_main(const struct guest_config *cfg, const char *sample_path,
 
 /* ---- the supervisor's side ---- */
 
-/* Map guest ids 0..65535 of pid's user namespace to the guest's host range. */
-static int guest_write_idmap(pid_t pid)
+/* Map guest ids 0..65535 of pid's user namespace to host ids base .. base + 65535. */
+static int guest_write_idmap(pid_t pid, uint32_t base)
 {
 	static const char *const files[] = { "uid_map", "gid_map" };
 	char path[64], map[64];
 
-	snprintf(map, sizeof(map), "0 %u %u\n", GUEST_UID_BASE, GUEST_UID_COUNT);
+	snprintf(map, sizeof(map), "0 %u %u\n", base, GUEST_UID_COUNT);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		int r;
 
@@ -409,16 +423,19 @@ static int guest_write_idmap(pid_t pid)
 	return 0;
 }
 
-/* A user namespace that only carries the guest's id mapping, for id-mapped mounts. */
-static int guest_idmap_userns(void)
+/*
+ * A user namespace that only carries a slot's id mapping, for id-mapped mounts. One per
+ * slot, made on first use and kept for the process's life.
+ */
+static int guest_idmap_userns(unsigned slot, uint32_t base)
 {
-	static int cached = -1;
+	static int cached[GUEST_UID_SLOTS]; /* fd + 1; 0: not made yet */
 	char path[64];
-	int p[2], r = 0;
+	int p[2], r = 0, fd = -1;
 	pid_t pid;
 
-	if (cached >= 0)
-		return cached;
+	if (cached[slot] > 0)
+		return cached[slot] - 1;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return neg_errno();
 	pid = fork();
@@ -437,19 +454,53 @@ static int guest_idmap_userns(void)
 
 	/* EPERM until the child has unshared. */
 	for (int tries = 0; tries < 1000; tries++) {
-		r = guest_write_idmap(pid);
+		r = guest_write_idmap(pid, base);
 		if (r != -EPERM)
 			break;
 		usleep(100);
 	}
 	if (r == 0) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-		cached = open(path, O_RDONLY | O_CLOEXEC);
-		r = cached < 0 ? neg_errno() : 0;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		r = fd < 0 ? neg_errno() : 0;
+		if (fd >= 0)
+			cached[slot] = fd + 1;
 	}
 	close(p[1]);
 	waitpid(pid, NULL, 0);
-	return r < 0 ? log_errno(r, "guest: cannot create the id-mapping namespace") : cached;
+	return r < 0 ? log_errno(r, "guest: cannot create the id-mapping namespace") : fd;
+}
+
+/*
+ * Claim an id range no other live guest on this host uses: slot files under
+ * /run/sandtrap/slots, each held with an exclusive lock for the guest's life. Locks die
+ * with their holder, so a crashed supervisor frees its slots.
+ */
+static int guest_claim_slot(struct guest *g, unsigned *ret_slot)
+{
+	unsigned start = (unsigned)getpid() % GUEST_UID_SLOTS;
+	int r = mkdir_p_at(AT_FDCWD, GUEST_SLOT_DIR, 0700);
+
+	if (r < 0)
+		return log_errno(r, "guest: cannot create '%s'", GUEST_SLOT_DIR);
+	for (unsigned i = 0; i < GUEST_UID_SLOTS; i++) {
+		unsigned slot = (start + i) % GUEST_UID_SLOTS;
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), GUEST_SLOT_DIR "/%u", slot);
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return log_errno(neg_errno(), "guest: cannot open '%s'", path);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			g->slot_fd = fd;
+			g->uid_base = GUEST_UID_FIRST + slot * GUEST_UID_COUNT;
+			*ret_slot = slot;
+			return 0;
+		}
+		close(fd);
+	}
+	return log_errno(-EBUSY, "guest: all %u id ranges are in use", GUEST_UID_SLOTS);
 }
 
 static int guest_open_ns(pid_t pid, const char *ns)
@@ -504,7 +555,7 @@ static int guest_adopt(struct guest *g)
 	g->pidfd = syscall(SYS_pidfd_open, g->pid, 0);
 	if (g->pidfd < 0)
 		return log_errno(neg_errno(), "guest: pidfd_open(%d)", (int)g->pid);
-	r = guest_write_idmap(g->pid);
+	r = guest_write_idmap(g->pid, g->uid_base);
 	if (r < 0)
 		return log_errno(r, "guest: cannot map ids of pid %d", (int)g->pid);
 	r = cgroup_attach(g->cg, g->pid);
@@ -523,6 +574,7 @@ static struct guest *guest_alloc(void)
 	if (!g)
 		return NULL;
 	g->pidfd = g->ctl_fd = g->output_fd = g->netns_fd = g->upper_fd = g->shm_fd = -1;
+	g->slot_fd = -1;
 	return g;
 }
 
@@ -531,13 +583,17 @@ int guest_start(const struct guest_config *cfg, struct guest **ret)
 	struct guest *g = guest_alloc();
 	char name[64];
 	int sv[2] = { -1, -1 }, out[2] = { -1, -1 }, userns, r;
+	unsigned slot = 0;
 	pid_t helper;
 
 	if (!g)
 		return -ENOMEM;
 	snprintf(g->sample_path, sizeof(g->sample_path), "/tmp/%s", cfg->sample_name);
 
-	userns = guest_idmap_userns();
+	r = guest_claim_slot(g, &slot);
+	if (r < 0)
+		goto fail;
+	userns = guest_idmap_userns(slot, g->uid_base);
 	if (userns < 0) {
 		r = userns;
 		goto fail;
@@ -563,7 +619,7 @@ int guest_start(const struct guest_config *cfg, struct guest **ret)
 	if (helper == 0) {
 		close(sv[0]);
 		close(out[0]);
-		helper_main(cfg, g->sample_path, sv[1], out[1], userns);
+		helper_main(cfg, g->sample_path, sv[1], out[1], userns, g->uid_base);
 	}
 	close(TAKE_FD(sv[1]));
 	close(TAKE_FD(out[1]));
@@ -619,6 +675,11 @@ int guest_netns_fd(const struct guest *g)
 uint64_t guest_cgroup_id(const struct guest *g)
 {
 	return cgroup_id(g->cg);
+}
+
+uint32_t guest_uid_base(const struct guest *g)
+{
+	return g->uid_base;
 }
 
 const char *guest_sample_path(const struct guest *g)
@@ -788,5 +849,6 @@ void guest_free(struct guest *g)
 	closep(&g->netns_fd);
 	closep(&g->upper_fd);
 	closep(&g->shm_fd);
+	closep(&g->slot_fd);
 	free(g);
 }

@@ -19,9 +19,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Host uid and gid of guest id 0; the guest owns ids base .. base + 65535 on the host. */
-#define GUEST_UID_BASE  1879048192u
+/*
+ * Each live guest owns a range of 65536 host ids, base .. base + 65535, where base is
+ * GUEST_UID_FIRST + slot * 65536 for a slot no other live guest on the host holds.
+ */
+#define GUEST_UID_FIRST 0x70000000u
 #define GUEST_UID_COUNT 65536u
+#define GUEST_UID_SLOTS 1024u
+#define GUEST_SLOT_DIR  "/run/sandtrap/slots"
 #define GUEST_USER_UID  1000u
 
 struct guest_config {
@@ -50,6 +55,7 @@ int guest_output_fd(const struct guest *g);
 int guest_pidfd(const struct guest *g);
 int guest_netns_fd(const struct guest *g);
 uint64_t guest_cgroup_id(const struct guest *g);
+uint32_t guest_uid_base(const struct guest *g); /* host uid of guest uid 0 */
 const char *guest_sample_path(const struct guest *g);
 
 enum guest_state {

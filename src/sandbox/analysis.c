@@ -226,17 +226,26 @@ static int on_change(const struct guest_change *ch, void *userdata)
 	return 0;
 }
 
-static const char *run_limit_hit(struct run *run)
+/* The limits the guest ran into, comma-separated, or NULL. */
+static const char *run_limits_hit(struct run *run, char *buf, size_t bufsz)
 {
-	if (run->timed_out)
-		return "wall_time";
-	if (guest_hit_memory_limit(run->guest))
-		return "memory";
-	if (guest_disk_full(run->guest))
-		return "disk";
-	if (run->output_total > run->o->output_bytes)
-		return "output";
-	return NULL;
+	const struct {
+		const char *name;
+		bool hit;
+	} limits[] = {
+		{ "wall_time", run->timed_out },
+		{ "memory", guest_hit_memory_limit(run->guest) },
+		{ "pids", guest_hit_pids_limit(run->guest) },
+		{ "disk", guest_disk_full(run->guest) },
+		{ "output", run->output_total > run->o->output_bytes },
+	};
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(limits); i++)
+		if (limits[i].hit && o < bufsz)
+			o += snprintf(buf + o, bufsz - o, "%s%s", o ? "," : "", limits[i].name);
+	return o ? buf : NULL;
 }
 
 static int run_start(struct run *run, int obj_fd, const char *sample_name)
@@ -286,6 +295,7 @@ static int run_start(struct run *run, int obj_fd, const char *sample_name)
 static int run_finish(struct run *run, int save_dirfd, uint64_t start_real, uint64_t start_mono)
 {
 	struct dropped_ctx dc = { run->report, save_dirfd };
+	char limits[96];
 	int r;
 
 	r = guest_kill(run->guest);
@@ -304,7 +314,8 @@ static int run_finish(struct run *run, int save_dirfd, uint64_t start_real, uint
 	r = guest_collect_changes(run->guest, on_change, &dc);
 	if (r < 0)
 		log_warn_errno(r, "analysis: cannot collect the guest's changes");
-	report_set_limits(run->report, capture_lost(run->cap), false, run_limit_hit(run));
+	report_set_limits(run->report, capture_lost(run->cap), false,
+			  run_limits_hit(run, limits, sizeof(limits)));
 	report_set_no_verdict(run->report);
 	return 0;
 }

@@ -284,6 +284,20 @@ int cgroup_oom_events(const struct guest_cgroup *cg)
 	return p ? (int)strtoul(p + strlen(key), NULL, 10) : 0;
 }
 
+int cgroup_pids_max_events(const struct guest_cgroup *cg)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX];
+	const char *p;
+
+	snprintf(path, sizeof(path), "%s/pids.events",
+		 cg->unified ? cg->path[CG_V2] : cg->path[CG_PIDS]);
+	if (file_read_all(path, 4096, &text, NULL) < 0)
+		return 0;
+	p = strstr(text, "max ");
+	return p ? (int)strtoul(p + 4, NULL, 10) : 0;
+}
+
 void cgroup_destroy(struct guest_cgroup *cg)
 {
 	if (!cg)

@@ -32,5 +32,8 @@ int cgroup_kill(struct guest_cgroup *cg, int timeout_ms);
 /* True when the memory limit was reached (an OOM kill happened). */
 int cgroup_oom_events(const struct guest_cgroup *cg);
 
+/* How often a fork failed because the process limit was reached. */
+int cgroup_pids_max_events(const struct guest_cgroup *cg);
+
 /* Remove the directories; the cgroup must be empty. Frees cg. */
 void cgroup_destroy(struct guest_cgroup *cg);

@@ -742,6 +742,11 @@ bool guest_hit_memory_limit(const struct guest *g)
 	return g->cg && cgroup_oom_events(g->cg) > 0;
 }
 
+bool guest_hit_pids_limit(const struct guest *g)
+{
+	return g->cg && cgroup_pids_max_events(g->cg) > 0;
+}
+
 bool guest_disk_full(const struct guest *g)
 {
 	struct statfs s;

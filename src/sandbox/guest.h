@@ -74,6 +74,9 @@ int guest_kill(struct guest *g);
 /* True when the memory limit killed a process. */
 bool guest_hit_memory_limit(const struct guest *g);
 
+/* True when a fork failed for the process limit. */
+bool guest_hit_pids_limit(const struct guest *g);
+
 /* True when the guest filled all the space it may write. */
 bool guest_disk_full(const struct guest *g);
 

@@ -18,6 +18,7 @@
 
 #define CGROUP_ROOT    "/sys/fs/cgroup"
 #define CGROUP_V2_HYBRID "/sys/fs/cgroup/unified"
+#define CGROUP_UNIFIED_PARENT CGROUP_ROOT "/sandtrap.guests"
 
 enum cg_hier { CG_V2, CG_MEMORY, CG_PIDS, CG_CPU, CG_N };
 
@@ -140,11 +141,12 @@ static int cgroup_limits_v2(struct guest_cgroup *cg, const struct cgroup_limits 
 
 	r = cgroup_write(dir, "memory.max", l->memory_bytes);
 	if (r == 0)
-		r = cgroup_write(dir, "memory.swap.max", 0);
-	if (r == 0)
 		r = cgroup_write(dir, "pids.max", l->pids_max);
 	if (r < 0)
 		return log_errno(r, "cgroup: cannot set limits in '%s'", dir);
+
+	/* Only where the host accounts swap: then the guest gets none. */
+	(void)cgroup_write(dir, "memory.swap.max", 0);
 
 	snprintf(cpu, sizeof(cpu), "%s/cpu.max", dir);
 	char val[48];
@@ -152,6 +154,35 @@ static int cgroup_limits_v2(struct guest_cgroup *cg, const struct cgroup_limits 
 	r = file_write_str(cpu, val);
 	if (r < 0)
 		return log_errno(r, "cgroup: cannot set cpu.max in '%s'", dir);
+	return 0;
+}
+
+/*
+ * On a pure v2 host the limits need their controllers enabled from the root down, and a
+ * cgroup with processes cannot hand controllers to children: so guests live under a
+ * parent of their own directly below the root (which is exempt), not below the
+ * supervisor's cgroup.
+ */
+static int cgroup_make_unified_dir(const char *name, char **ret)
+{
+	static const char controllers[] = "+memory +pids +cpu";
+	char *path = NULL;
+	int r;
+
+	if (mkdir(CGROUP_UNIFIED_PARENT, 0700) < 0 && errno != EEXIST)
+		return log_errno(neg_errno(), "cgroup: cannot create '%s'", CGROUP_UNIFIED_PARENT);
+	/* Already enabled is fine; what is missing shows when the limits are written. */
+	(void)file_write_str(CGROUP_ROOT "/cgroup.subtree_control", controllers);
+	(void)file_write_str(CGROUP_UNIFIED_PARENT "/cgroup.subtree_control", controllers);
+
+	if (asprintf(&path, CGROUP_UNIFIED_PARENT "/%s", name) < 0)
+		return -ENOMEM;
+	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+		r = log_errno(neg_errno(), "cgroup: cannot create '%s'", path);
+		free(path);
+		return r;
+	}
+	*ret = path;
 	return 0;
 }
 
@@ -166,8 +197,8 @@ int cgroup_create(const char *name, const struct cgroup_limits *limits,
 		return -ENOMEM;
 	cg->unified = cgroup_is_unified();
 
-	r = cgroup_make_dir(cg->unified ? CGROUP_ROOT : CGROUP_V2_HYBRID, "", name,
-			    &cg->path[CG_V2]);
+	r = cg->unified ? cgroup_make_unified_dir(name, &cg->path[CG_V2]) :
+			  cgroup_make_dir(CGROUP_V2_HYBRID, "", name, &cg->path[CG_V2]);
 	if (r < 0)
 		goto fail;
 	if (stat(cg->path[CG_V2], &st) < 0) {

@@ -101,6 +101,9 @@ struct report {
 	struct report_note notes[REPORT_NOTES_MAX];
 	size_t n_notes;
 	uint64_t notes_over;
+
+	json_object *verdict; /* NULL: no engine has ruled */
+	char result[16];
 };
 
 /* ---- strings from the sample ---------------------------------------------------------- */
@@ -331,6 +334,7 @@ void report_free(struct report *r)
 	json_object_put(r->dropped);
 	json_object_put(r->object);
 	json_object_put(r->output);
+	json_object_put(r->verdict);
 	free(r->limit_hit);
 	free(r);
 }
@@ -409,6 +413,63 @@ void report_set_no_verdict(struct report *r)
 	 * Nothing to record: without a detection engine the verdict is always "none", and
 	 * the writer has no other branch, so a report cannot say "clean" by omission.
 	 */
+}
+
+static json_object *report_str(const char *s)
+{
+	return s ? report_jstr(s, strlen(s)) : NULL;
+}
+
+static json_object *report_strings_json(const char *const *v, size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, report_str(v[i]));
+	return a;
+}
+
+static json_object *report_detection_json(const struct report_detection *d)
+{
+	json_object *o = json_object_new_object(), *ev = json_object_new_array();
+
+	json_object_object_add(o, "id", report_str(d->id));
+	json_object_object_add(o, "title", report_str(d->title));
+	json_object_object_add(o, "severity", report_str(d->severity));
+	json_object_object_add(o, "kind", report_str(d->kind));
+	json_object_object_add(o, "techniques", report_strings_json(d->techniques, d->n_techniques));
+	for (size_t i = 0; i < d->n_evidence; i++)
+		json_object_array_add(ev, json_object_new_int64((int64_t)d->evidence[i]));
+	json_object_object_add(o, "evidence", ev);
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)d->count));
+	return o;
+}
+
+int report_set_verdict(struct report *r, const struct report_verdict *v)
+{
+	json_object *o = json_object_new_object(), *dets = json_object_new_array();
+
+	if (!o || !dets)
+		return -ENOMEM;
+	json_object_object_add(o, "computed", json_object_new_boolean(1));
+	json_object_object_add(o, "result", report_str(v->result));
+	json_object_object_add(o, "score", json_object_new_int(v->score));
+	json_object_object_add(o, "threat", v->threat ? report_str(v->threat) : NULL);
+	json_object_object_add(o, "techniques", report_strings_json(v->techniques, v->n_techniques));
+	for (size_t i = 0; i < v->n_detections; i++)
+		json_object_array_add(dets, report_detection_json(&v->detections[i]));
+	json_object_object_add(o, "detections", dets);
+	json_object_object_add(o, "rules_version", report_str(v->rules_version));
+
+	json_object_put(r->verdict);
+	r->verdict = o;
+	snprintf(r->result, sizeof(r->result), "%s", v->result);
+	return 0;
+}
+
+const char *report_result(const struct report *r)
+{
+	return r->verdict ? r->result : "none";
 }
 
 const char *report_sha256(const struct report *r)
@@ -1226,9 +1287,13 @@ static json_object *report_rfc3339(uint64_t real_ns)
 	return json_object_new_string(buf);
 }
 
-static json_object *report_verdict_json(void)
+static json_object *report_verdict_json(const struct report *r)
 {
-	json_object *o = json_object_new_object();
+	json_object *o;
+
+	if (r->verdict)
+		return json_object_get(r->verdict);
+	o = json_object_new_object();
 
 	json_object_object_add(o, "computed", json_object_new_boolean(0));
 	json_object_object_add(o, "result", json_object_new_string("none"));
@@ -1383,7 +1448,7 @@ int report_write_json(struct report *r, FILE *out)
 	report_write_key(out, "sha256", r->sha256[0] ? json_object_new_string(r->sha256) : NULL);
 	report_write_key(out, "object", json_object_get(r->object));
 	report_write_key(out, "analysis", report_analysis_json(r));
-	report_write_key(out, "verdict", report_verdict_json());
+	report_write_key(out, "verdict", report_verdict_json(r));
 	report_write_key(out, "processes", report_procs_json(r));
 	report_write_events(r, out);
 	report_write_key(out, "network", report_network_json(r));
@@ -1562,6 +1627,41 @@ static void report_print_dropped(const struct report *r, FILE *out)
 		fputs("  none\n", out);
 }
 
+static void report_print_verdict(const struct report *r, FILE *out)
+{
+	json_object *v = r->verdict, *dets, *techs;
+	char a[160], b[160];
+
+	if (!v) {
+		fputs("\nVerdict: none — no detection engine has ruled; this is not a clean verdict\n",
+		      out);
+		return;
+	}
+	fprintf(out, "\nVerdict: %s (score %d)", r->result,
+		json_object_get_int(json_object_object_get(v, "score")));
+	if (json_object_object_get(v, "threat"))
+		fprintf(out, "  %s", report_esc_key(v, "threat", a, sizeof(a)));
+	fputc('\n', out);
+
+	techs = json_object_object_get(v, "techniques");
+	if (json_object_array_length(techs) > 0) {
+		fputs("  techniques:", out);
+		for (size_t i = 0; i < json_object_array_length(techs); i++)
+			fprintf(out, " %s", report_esc(json_object_array_get_idx(techs, i), a, sizeof(a)));
+		fputc('\n', out);
+	}
+	dets = json_object_object_get(v, "detections");
+	for (size_t i = 0; i < json_object_array_length(dets); i++) {
+		json_object *d = json_object_array_get_idx(dets, i);
+
+		fprintf(out, "  - %-8s %s  %s (x%lld)\n", report_esc_key(d, "severity", a, sizeof(a)),
+			report_esc_key(d, "id", b, sizeof(b)),
+			report_esc_key(d, "title", (char[160]){ 0 }, 160),
+			(long long)json_object_get_int64(json_object_object_get(d, "count")));
+	}
+	fprintf(out, "  rules %s\n", report_esc_key(v, "rules_version", a, sizeof(a)));
+}
+
 int report_print_summary(struct report *r, FILE *out)
 {
 	report_print_object(r, out);
@@ -1570,7 +1670,6 @@ int report_print_summary(struct report *r, FILE *out)
 	report_print_notes(r, out);
 	report_print_network(r, out);
 	report_print_dropped(r, out);
-	fputs("\nVerdict: none — no detection engine has ruled; this is not a clean verdict\n",
-	      out);
+	report_print_verdict(r, out);
 	return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
 }

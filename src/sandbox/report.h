@@ -62,6 +62,34 @@ void report_set_limits(struct report *r, uint64_t events_lost, bool events_trunc
 /* Mark that no detection engine has ruled: the verdict is "none", never "clean". */
 void report_set_no_verdict(struct report *r);
 
+/* A detection engine's ruling; the report copies everything. */
+struct report_detection {
+	const char *id;
+	const char *title;
+	const char *severity; /* "info" .. "critical" */
+	const char *kind;     /* "behaviour", "yara", "hash", "elf" */
+	const char *const *techniques;
+	size_t n_techniques;
+	const size_t *evidence; /* indexes into the timeline ("events") */
+	size_t n_evidence;
+	uint64_t count; /* how often it matched */
+};
+
+struct report_verdict {
+	const char *result; /* "clean", "suspicious", "malicious" */
+	int score;          /* 0-100 */
+	const char *threat; /* NULL when clean */
+	const char *const *techniques;
+	size_t n_techniques;
+	const struct report_detection *detections;
+	size_t n_detections;
+	const char *rules_version;
+};
+int report_set_verdict(struct report *r, const struct report_verdict *v);
+
+/* The verdict's result: "none" until report_set_verdict(). */
+const char *report_result(const struct report *r);
+
 const char *report_sha256(const struct report *r);
 
 int report_write_json(struct report *r, FILE *out);

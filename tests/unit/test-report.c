@@ -196,6 +196,49 @@ static void verdict_is_none_never_clean(void **state)
 	report_free(r);
 }
 
+static void engine_verdict_is_written_and_summarised(void **state)
+{
+	static const char *const techs[] = { "T1059.004", "T1071.001" };
+	static const size_t evidence[] = { 0, 2 };
+	const struct report_detection det = {
+		.id = "ST-C2-REVSHELL", .title = "Reverse shell", .severity = "critical",
+		.kind = "behaviour", .techniques = techs, .n_techniques = 2,
+		.evidence = evidence, .n_evidence = 2, .count = 1,
+	};
+	const struct report_verdict verdict = {
+		.result = "malicious", .score = 95, .threat = "Linux.Backdoor.ReverseShell",
+		.techniques = techs, .n_techniques = 2, .detections = &det, .n_detections = 1,
+		.rules_version = "rules-0123456789ab",
+	};
+	struct report *r = report_build("x.sh", "x.sh");
+	char *summary = NULL;
+	size_t slen = 0;
+	FILE *f;
+	json_object *o, *v, *d;
+
+	assert_int_equal(report_set_verdict(r, &verdict), 0);
+	assert_string_equal(report_result(r), "malicious");
+	o = report_parse(r, NULL);
+	v = jget(o, "verdict");
+	assert_true(json_object_get_boolean(jget(v, "computed")));
+	assert_string_equal(json_object_get_string(jget(v, "result")), "malicious");
+	assert_int_equal(json_object_get_int(jget(v, "score")), 95);
+	assert_string_equal(json_object_get_string(jget(v, "rules_version")), "rules-0123456789ab");
+	d = json_object_array_get_idx(jget(v, "detections"), 0);
+	assert_string_equal(json_object_get_string(jget(d, "id")), "ST-C2-REVSHELL");
+	assert_int_equal(json_object_get_int(json_object_array_get_idx(jget(d, "evidence"), 1)), 2);
+	json_object_put(o);
+
+	f = open_memstream(&summary, &slen);
+	assert_int_equal(report_print_summary(r, f), 0);
+	fclose(f);
+	assert_non_null(strstr(summary, "Verdict: malicious (score 95)  Linux.Backdoor.ReverseShell"));
+	assert_non_null(strstr(summary, "techniques: T1059.004 T1071.001"));
+	assert_non_null(strstr(summary, "ST-C2-REVSHELL"));
+	free(summary);
+	report_free(r);
+}
+
 static json_object *proc_by_pid(json_object *procs, int pid)
 {
 	for (size_t i = 0; i < json_object_array_length(procs); i++) {
@@ -433,6 +476,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(json_has_the_agreed_top_level_keys),
 	        cmocka_unit_test(verdict_is_none_never_clean),
+	        cmocka_unit_test(engine_verdict_is_written_and_summarised),
 	        cmocka_unit_test(process_tree_follows_fork_exec_exit),
 	        cmocka_unit_test(events_and_network_are_decoded),
 	        cmocka_unit_test(event_names_round_trip),

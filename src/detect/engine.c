@@ -352,6 +352,11 @@ static bool ctx_num(struct eval_ctx *x, const struct cond *cd, uint64_t *v)
 			*v = af;
 		}
 		return true;
+	case SRC_PATH_IS_EXE:
+		ctx_fixed(ev->path, EV_PATH_MAX, x->path, &x->path_len);
+		*v = x->proc && x->proc->exe_len && x->proc->exe_len == x->path_len &&
+		     memcmp(x->proc->exe, ev->path, (size_t)x->path_len) == 0;
+		return true;
 	case SRC_PORT:
 		ctx_sockaddr(x);
 		*v = (uint64_t)x->port;

@@ -93,6 +93,10 @@ const struct field_def detect_fields[] = {
         {"qtype", FIELD_NUM, .src = {[EV_DNS_QUERY] = SRC_ARG0}},
         {"answer", FIELD_NUM, .src = {[EV_DNS_QUERY] = SRC_ARG1}},
         {"length", FIELD_NUM, .src = {[EV_UDP_DATAGRAM] = SRC_ARG0}},
+        {"path_is_exe",
+         FIELD_NUM,
+         .src = {[EV_FILE_UNLINK] = SRC_PATH_IS_EXE, [EV_FILE_RENAME] = SRC_PATH_IS_EXE,
+                 [EV_FILE_OPEN] = SRC_PATH_IS_EXE, [EV_FILE_TRUNCATE] = SRC_PATH_IS_EXE}},
         {"exit_code", FIELD_NUM, .src = {[EV_PROC_EXIT] = SRC_EXIT_CODE}},
 };
 const size_t detect_n_fields = ARRAY_SIZE(detect_fields);

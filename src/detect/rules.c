@@ -1155,7 +1155,7 @@ static int rule_compile(struct load_ctx *c, const struct ynode *n, struct rule *
 		return load_fail(c, n, "rule without an id");
 	if (id->kind != YNODE_SCALAR || !id_valid(id->value))
 		return load_fail(c, id, "id is upper-case letters, digits and '-' (ST-PERSIST-CRON)");
-	for (size_t i = 0; i < c->e->n_rules; i++)
+	for (size_t i = 0; i + 1 < c->e->n_rules; i++)
 		if (strcmp(c->e->rules[i].id, id->value) == 0)
 			return load_fail(c, id, "duplicate rule id '%s' (first in %s)", id->value,
 			                 c->e->rules[i].file);

@@ -43,6 +43,7 @@ enum field_src {
 	SRC_EXIT_CODE,
 	SRC_EXE,     /* the process table: exe of the event's process */
 	SRC_CMDLINE, /* the process table: argv of the event's process, joined */
+	SRC_PATH_IS_EXE, /* 1 when path is the process's own executable */
 };
 
 enum field_kind {

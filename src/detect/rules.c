@@ -28,6 +28,7 @@
 #define COND_NODES_MAX    (1u << 20)
 #define LIST_ITEMS_MAX    4096
 #define FIXTURE_EVENTS_MAX 64
+#define FIXTURE_REPEAT_MAX 1024
 #define NAMED_MAX         1024
 #define ALL_EVENT_TYPES   (((1ull << EV_TYPE_MAX) - 1) & ~1ull)
 
@@ -888,7 +889,7 @@ static int fixture_event(struct load_ctx *c, const struct ynode *n, size_t idx, 
 	for (size_t i = 0; i < n->n; i += 2) {
 		const struct ynode *k = n->items[i], *v = n->items[i + 1];
 
-		if (ytree_is(k, "type"))
+		if (ytree_is(k, "type") || ytree_is(k, "repeat"))
 			continue;
 		if (ytree_is(k, "t_ms")) {
 			uint64_t ms;
@@ -909,6 +910,30 @@ static int fixture_event(struct load_ctx *c, const struct ynode *n, size_t idx, 
 	if (t == EV_HTTP_REQUEST)
 		snprintf(ev->path2, sizeof(ev->path2), "%s %s", a.method ? a.method : "GET",
 		         a.path ? a.path : "/");
+	return 0;
+}
+
+/* "repeat: N" stands for N copies of the event, 1 ms apart: thresholds need many. */
+static int fixture_repeat(struct load_ctx *c, const struct ynode *n, struct fixture *fx)
+{
+	const struct ynode *rep = ytree_get(n, "repeat");
+	uint64_t count = 1;
+	int r;
+
+	if (rep) {
+		r = parse_number(c, rep, &count);
+		if (r < 0)
+			return r;
+	}
+	if (count == 0 || count > FIXTURE_REPEAT_MAX - fx->n)
+		return load_fail(c, rep ? rep : n, "a fixture holds at most %d events",
+		                 FIXTURE_REPEAT_MAX);
+	for (uint64_t i = 0; i < count; i++) {
+		r = fixture_event(c, n, fx->n, &fx->events[fx->n]);
+		if (r < 0)
+			return r;
+		fx->n++;
+	}
 	return 0;
 }
 
@@ -933,12 +958,11 @@ static int fixtures_compile(struct load_ctx *c, const struct ynode *n, const cha
 		if (f->kind != YNODE_SEQ || f->n == 0 || f->n > FIXTURE_EVENTS_MAX)
 			return load_fail(c, f, "a fixture is a list of 1 to %d events",
 			                 FIXTURE_EVENTS_MAX);
-		fx[i].events = calloc(f->n, sizeof(struct event));
+		fx[i].events = calloc(FIXTURE_REPEAT_MAX, sizeof(struct event));
 		if (!fx[i].events)
 			return -ENOMEM;
-		fx[i].n = f->n;
 		for (size_t k = 0; k < f->n; k++) {
-			int r = fixture_event(c, f->items[k], k, &fx[i].events[k]);
+			int r = fixture_repeat(c, f->items[k], &fx[i]);
 
 			if (r < 0)
 				return r;

@@ -336,9 +336,24 @@ static int file_collect_named(struct load_ctx *c, const struct ynode *root)
 
 static int64_t cond_compile(struct load_ctx *c, const struct ynode *n);
 
+static int cond_cost(const struct detect_engine *e, int64_t i)
+{
+	const struct cond *cd = &e->conds[i];
+
+	switch (cd->kind) {
+	case COND_TYPE: return 0;
+	case COND_NUM: return cd->on_proc ? 2 : 1;
+	case COND_STR: return cd->op == OP_REGEX || cd->op == OP_GLOB ? 4 : 2;
+	case COND_AND:
+	case COND_OR:
+	case COND_NOT: return 3;
+	default: return 5;
+	}
+}
+
 /* A node whose kids are appended as one contiguous run of the kids array. */
 static int64_t cond_group(struct load_ctx *c, const struct ynode *at, enum cond_kind kind,
-                          const int64_t *kids, size_t n)
+                          int64_t *kids, size_t n)
 {
 	struct detect_engine *e = c->e;
 	struct cond g = {.kind = kind, .n = (uint32_t)n};
@@ -346,6 +361,14 @@ static int64_t cond_group(struct load_ctx *c, const struct ynode *at, enum cond_
 	if (n == 1 && kind != COND_NOT && kind != COND_PARENT && kind != COND_ANCESTOR)
 		return kids[0];
 	g.first = (uint32_t)e->n_kids;
+	/* Cheap tests first: and/or stop early, and the result does not depend on order. */
+	for (size_t i = 1; kind != COND_NOT && i < n; i++)
+		for (size_t k = i; k > 0 && cond_cost(e, kids[k]) < cond_cost(e, kids[k - 1]); k--) {
+			int64_t t = kids[k];
+
+			kids[k] = kids[k - 1];
+			kids[k - 1] = t;
+		}
 	for (size_t i = 0; i < n; i++) {
 		if (vec_reserve((void **)&e->kids, &e->cap_kids, e->n_kids, sizeof(*e->kids)) < 0)
 			return load_fail(c, at, "too many conditions");

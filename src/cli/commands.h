@@ -3,3 +3,4 @@
 #pragma once
 
 int cmd_analyze(int argc, char **argv);
+int cmd_rules(int argc, char **argv);

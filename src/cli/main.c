@@ -23,6 +23,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "analyze", cmd_analyze, "run a file in a disposable guest and report its behaviour" },
+	{ "rules", cmd_rules, "check a rule set or run its fixtures (rules check|test DIR)" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "show this help" },
 };

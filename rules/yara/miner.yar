@@ -35,10 +35,8 @@ rule Linux_Miner_XMRig
         $opt_cpu_prio = "cpu-priority" ascii
         $opt_randomx = "randomx-1gb-pages" ascii
         $opt_nicehash = "\"nicehash\"" ascii
-        $algo_rx = "rx/0" ascii
-        $algo_cn = "cn/r" ascii
         $name = "xmrig" ascii nocase
         $pool_xmr = /pool\.[a-z0-9.-]{0,40}(xmr|monero)/ ascii nocase
     condition:
-        2 of ($opt_*) or ($name and 1 of ($opt_*, $algo_*, $pool_xmr))
+        2 of ($opt_*) or ($name and 1 of ($opt_*, $pool_xmr))
 }

@@ -30,27 +30,23 @@ rule Linux_Botnet_Mirai_Scanner
 rule Linux_Botnet_Mirai_Table
 {
     meta:
-        description = "Mirai-style bot: watchdog disabling, killer paths and attack names"
+        description = "Mirai-style bot: attack routine names, or watchdog, game-server flood and busybox"
         family = "Linux.Botnet.Mirai"
         attack = "T1498"
         severity = "critical"
     strings:
         $wd1 = "/dev/watchdog" ascii
         $wd2 = "/dev/misc/watchdog" ascii
-        $kill_proc = "/proc/%d/exe" ascii
-        $kill_maps = "/proc/self/exe" ascii
-        $shell1 = "enable" ascii fullword
-        $shell2 = "system" ascii fullword
-        $shell3 = "sh" ascii fullword
-        $resp_ok = "ncorrect" ascii
+        $tsource = "TSource Engine Query" ascii
+        $busybox = "/bin/busybox" ascii
         $atk_syn = "attack_tcp_syn" ascii
         $atk_ack = "attack_tcp_ack" ascii
         $atk_gre = "attack_gre_eth" ascii
         $atk_udp = "attack_udp_plain" ascii
         $atk_http = "attack_app_http" ascii
+        $atk_vse = "attack_udp_vse" ascii
     condition:
-        3 of ($atk_*) or
-        (1 of ($wd*) and 1 of ($kill_*) and all of ($shell*) and $resp_ok)
+        3 of ($atk_*) or (1 of ($wd*) and $tsource and $busybox)
 }
 
 rule Linux_Botnet_Mirai_EncodedTable

@@ -9,6 +9,7 @@
 #include "macros.h"
 #include "staticsig.h"
 
+#include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -462,6 +463,80 @@ static void digest_is_stable_and_follows_content(void **state)
 	scratch_remove(&s);
 }
 
+static void expect_rule_on_file(const struct staticsig_db *db, const char *path,
+				const char *rule)
+{
+	struct staticsig_hit hits[MAX_HITS];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n;
+
+	assert_true(fd >= 0);
+	assert_int_equal(staticsig_scan(db, fd, NULL, SCAN_MAX, hits, MAX_HITS, &n), 0);
+	close(fd);
+	if (!find_hit(hits, n, rule))
+		fail_msg("rule %s does not match its fixture %s", rule, path);
+}
+
+/* Fixture files are named after the rule they must trigger (minus any extension). */
+static void every_fixture_matches_its_rule(void **state)
+{
+	struct staticsig_db *db = load_default();
+	DIR *d = opendir(STATICSIG_FIXTURES_DIR);
+	struct dirent *de;
+	unsigned count = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char path[512], rule[256];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(rule, sizeof(rule), "%.*s", (int)strcspn(de->d_name, "."), de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", STATICSIG_FIXTURES_DIR, de->d_name);
+		expect_rule_on_file(db, path, rule);
+		count++;
+	}
+	closedir(d);
+	assert_true(count >= 15);
+
+	expect_rule_on_file(db, STATICSIG_PRELOAD_FIXTURE, "Linux_Rootkit_LdPreload_Object");
+	staticsig_free(db);
+}
+
+/* Every default rule has a fixture: a rule nobody has seen match is a rule that may not. */
+static void every_default_rule_has_a_fixture(void **state)
+{
+	DIR *d = opendir(STATICSIG_RULES_DIR "/yara");
+	struct dirent *de;
+	unsigned rules = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char path[512], line[256], rule[64], fixture[512];
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/yara/%s", STATICSIG_RULES_DIR, de->d_name);
+		f = fopen(path, "re");
+		assert_non_null(f);
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "rule %63[A-Za-z0-9_]", rule) != 1)
+				continue;
+			rules++;
+			if (strcmp(rule, "Linux_Rootkit_LdPreload_Object") == 0)
+				continue;
+			snprintf(fixture, sizeof(fixture), "%s/%s", STATICSIG_FIXTURES_DIR, rule);
+			if (access(fixture, F_OK) < 0 &&
+			    access(strcat(fixture, ".c"), F_OK) < 0)
+				fail_msg("rule %s has no fixture", rule);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	assert_true(rules >= 15);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +555,8 @@ int main(void)
 		cmocka_unit_test(max_bytes_bounds_what_is_scanned),
 		cmocka_unit_test(extra_yara_directory_adds_rules),
 		cmocka_unit_test(digest_is_stable_and_follows_content),
+		cmocka_unit_test(every_fixture_matches_its_rule),
+		cmocka_unit_test(every_default_rule_has_a_fixture),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

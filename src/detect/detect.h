@@ -65,6 +65,7 @@ enum detect_result {
 };
 
 struct detect_hit {
+	const char *kind; /* "behaviour" for rules, else the signal's kind */
 	const char *rule_id;
 	const char *title;
 	int severity;

@@ -154,6 +154,7 @@ static int hits_collect(struct detect_run *r)
 		if (!r->rule_hits[i].count)
 			continue;
 		*h = r->rule_hits[i];
+		h->kind = "behaviour";
 		h->rule_id = rl->id;
 		h->title = rl->title;
 		h->severity = rl->severity;
@@ -165,6 +166,7 @@ static int hits_collect(struct detect_run *r)
 		const struct run_signal *s = &r->signals[i];
 
 		r->hits[n++] = (struct detect_hit){
+		        .kind = s->kind,
 		        .rule_id = s->id,
 		        .title = s->family[0] ? s->family : s->kind,
 		        .severity = signal_severity(s),

@@ -370,10 +370,10 @@ void report_set_times(struct report *r, uint64_t start_real_ns, uint64_t end_rea
 
 void report_set_outcome(struct report *r, const char *outcome, int main_status)
 {
-	static const char *const known[] = {"exited", "timeout", "error"};
+	static const char *const known[] = {"exited", "timeout", "error", "not_run"};
 	const char *o = "error";
 
-	/* The schema promises one of three words; anything else is the supervisor's error. */
+	/* The schema promises one of these words; anything else is the supervisor's error. */
 	for (size_t i = 0; outcome && i < ARRAY_SIZE(known); i++)
 		if (strcmp(outcome, known[i]) == 0)
 			o = known[i];

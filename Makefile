@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 SAMPLE ?= samples/demo/dropper.sh
 REPORTS ?= reports
 
-.PHONY: all deps build run test test-unit test-asan bench format clean
+.PHONY: all deps build run test test-unit test-asan bench bench-usrbin format clean
 
 all: build
 
@@ -40,6 +40,10 @@ test-asan: deps
 
 bench: build
 	ninja -j1 -C $(BUILD) bench
+
+# Every program in /usr/bin with --help and --version in the guest: how many are not clean.
+bench-usrbin: build
+	ninja -C $(BUILD) bench-usrbin
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -16,8 +16,10 @@ rule Linux_Shell_Reverse_DevTcp
         $exec_fd = /exec [0-9]+<> *\/dev\/tcp\// ascii
         $redir = /0>&1/ ascii
         $devtcp = "/dev/tcp/" ascii
+        $shell_on_fd = /(ba)?sh( -i)? *<&[0-9]+ *>&[0-9]+/ ascii
     condition:
-        $bash_i or $exec_fd or ($devtcp and $redir and filesize < 1MB)
+        // A socket on a descriptor is plain /dev/tcp use; a shell wired to it is the shell.
+        $bash_i or ($exec_fd and $shell_on_fd) or ($devtcp and $redir and filesize < 1MB)
 }
 
 rule Linux_Shell_Reverse_Python

@@ -4,6 +4,7 @@
 #include "fileio.h"
 #include "guest.h"
 #include "hash.h"
+#include "judge.h"
 #include "log.h"
 #include "macros.h"
 #include "netsim.h"
@@ -42,6 +43,7 @@ struct run {
 	struct guest *guest;
 	struct netsim *netsim;
 	struct capture *cap;
+	struct judge *judge;
 	uint64_t cgroup_id;
 	int epfd;
 	int timerfd;
@@ -85,8 +87,10 @@ static void on_capture_event(const struct event *ev, void *userdata)
 {
 	struct run *run = userdata;
 
-	if (ev->cgroup_id == run->cgroup_id)
-		report_add_event(run->report, ev);
+	if (ev->cgroup_id != run->cgroup_id)
+		return;
+	report_add_event(run->report, ev);
+	judge_event(run->judge, ev);
 }
 
 static void on_netsim_event(const struct event *ev, void *userdata)
@@ -94,6 +98,7 @@ static void on_netsim_event(const struct event *ev, void *userdata)
 	struct run *run = userdata;
 
 	report_add_event(run->report, ev);
+	judge_event(run->judge, ev);
 }
 
 static int run_watch(struct run *run, int fd)
@@ -208,6 +213,7 @@ static int run_start_timer(struct run *run)
 
 struct dropped_ctx {
 	struct report *report;
+	struct judge *judge;
 	int save_dirfd;
 };
 
@@ -222,7 +228,11 @@ static int on_change(const struct guest_change *ch, void *userdata)
 		.content_fd = ch->fd,
 	};
 
-	report_add_dropped(c->report, &d, c->save_dirfd);
+	char sha256[65];
+
+	report_add_dropped(c->report, &d, c->save_dirfd, sha256);
+	if (ch->fd >= 0 && sha256[0])
+		judge_file(c->judge, ch->fd, sha256, false, NULL);
 	return 0;
 }
 
@@ -294,7 +304,7 @@ static int run_start(struct run *run, int obj_fd, const char *sample_name)
 
 static int run_finish(struct run *run, int save_dirfd, uint64_t start_real, uint64_t start_mono)
 {
-	struct dropped_ctx dc = { run->report, save_dirfd };
+	struct dropped_ctx dc = { run->report, run->judge, save_dirfd };
 	char limits[96];
 	int r;
 
@@ -316,8 +326,7 @@ static int run_finish(struct run *run, int save_dirfd, uint64_t start_real, uint
 		log_warn_errno(r, "analysis: cannot collect the guest's changes");
 	report_set_limits(run->report, capture_lost(run->cap), false,
 			  run_limits_hit(run, limits, sizeof(limits)));
-	report_set_no_verdict(run->report);
-	return 0;
+	return judge_finish(run->judge, run->report);
 }
 
 static int analysis_open_object(const char *path, struct obj_type *type, char *why, size_t whysz)
@@ -348,16 +357,31 @@ static int analysis_open_object(const char *path, struct obj_type *type, char *w
 	return TAKE_FD(fd);
 }
 
-static int analysis_object_report(struct report *rep, int fd, const char *path,
-				  const struct obj_type *type)
+/* The object's hashes and static signals; ret_known_good when its hash is listed good. */
+static int analysis_object_report(struct run *run, int fd, const struct obj_type *type,
+				  bool *ret_known_good)
 {
+	const char *path = run->o->path;
 	struct report_object obj = { .name = path, .type = type->description, .mime = type->mime };
 	int r;
 
 	r = hash_fd(fd, OBJECT_MAX_BYTES, &obj.hashes);
 	if (r < 0)
 		return log_errno(r, "cannot hash '%s'", path);
-	return report_set_object(rep, &obj);
+	r = report_set_object(run->report, &obj);
+	if (r == 0)
+		r = judge_file(run->judge, fd, obj.hashes.sha256, true, ret_known_good);
+	return r;
+}
+
+/* A known-good object is ruled clean without detonation. */
+static int analysis_known_good(struct run *run)
+{
+	uint64_t now = clock_ns(CLOCK_REALTIME);
+
+	report_set_times(run->report, now, now, clock_ns(CLOCK_MONOTONIC));
+	report_set_outcome(run->report, "not_run", -1);
+	return judge_finish(run->judge, run->report);
 }
 
 static int analysis_report_dir(const char *dir)
@@ -379,6 +403,7 @@ int analysis_run(struct capture *cap, const struct analysis_options *o, struct r
 	struct obj_type type;
 	char name[80];
 	uint64_t start_real, start_mono;
+	bool known_good = false;
 	int r;
 
 	obj_fd = analysis_open_object(o->path, &type, why, whysz);
@@ -391,7 +416,13 @@ int analysis_run(struct capture *cap, const struct analysis_options *o, struct r
 	run.output = malloc(o->output_bytes ? o->output_bytes : 1);
 	r = run.output ? report_new(&run.report) : -ENOMEM;
 	if (r == 0)
-		r = analysis_object_report(run.report, obj_fd, o->path, &type);
+		r = judge_new(o->rules, &run.judge);
+	if (r == 0)
+		r = analysis_object_report(&run, obj_fd, &type, &known_good);
+	if (r == 0 && known_good) {
+		r = analysis_known_good(&run);
+		goto out;
+	}
 	if (r < 0)
 		goto out;
 
@@ -408,6 +439,7 @@ int analysis_run(struct capture *cap, const struct analysis_options *o, struct r
 	if (r == 0)
 		r = run_finish(&run, save_dirfd, start_real, start_mono);
 out:
+	judge_free(run.judge);
 	netsim_free(run.netsim);
 	guest_free(run.guest);
 	closep(&run.epfd);

@@ -8,6 +8,7 @@
 
 #include "capture.h"
 #include "report.h"
+#include "ruleset.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@ struct analysis_options {
 	const char *image_dir; /* NULL: the host's OS directories */
 	bool as_user;
 	const char *report_dir; /* created if missing; receives report.json and dropped/ */
+	const struct ruleset *rules; /* NULL: no verdict is computed */
 	uint64_t memory_bytes;
 	uint64_t disk_bytes;
 	uint64_t output_bytes;

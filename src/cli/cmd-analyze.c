@@ -8,6 +8,7 @@
 #include "log.h"
 #include "macros.h"
 #include "report.h"
+#include "ruleset.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ARGS_MAX 32
+#define ARGS_MAX      32
+#define YARA_DIRS_MAX 16
 
 enum exit_status {
 	EXIT_CLEAN = 0,
@@ -46,6 +48,10 @@ static void analyze_usage(FILE *out)
 		"  --user             run the sample as an ordinary user (default: guest root)\n"
 		"  --image DIR        root filesystem to use instead of the host's OS directories\n"
 		"                     (see scripts/build-image)\n"
+		"  --rules DIR        rules database (default $SANDTRAP_RULES, else the installed\n"
+		"                     rules, else the source tree's rules/)\n"
+		"  --yara DIR         more YARA rules to scan with (repeatable, at most %d)\n"
+		"  --no-verdict       detonate and report only; compute no verdict\n"
 		"  --memory MIB       memory limit (default 512)\n"
 		"  --disk MIB         bytes the guest may write (default 256)\n"
 		"  --output KIB       captured stdout/stderr (default 1024)\n"
@@ -55,13 +61,17 @@ static void analyze_usage(FILE *out)
 		"  -h, --help         show this help\n"
 		"\n"
 		"Exit status: 0 clean, 1 threat found (suspicious or malicious), 2 error or\n"
-		"unsupported object, 3 analysed but no verdict computed (no detection engine).\n",
-		ARGS_MAX);
+		"unsupported object, 3 analysed but no verdict computed (--no-verdict).\n",
+		YARA_DIRS_MAX, ARGS_MAX);
 }
 
 struct analyze_cli {
 	struct analysis_options o;
 	char *args[ARGS_MAX];
+	const char *rules_dir;
+	const char *yara[YARA_DIRS_MAX + 1];
+	size_t n_yara;
+	bool no_verdict;
 	bool json;
 	char default_dir[96];
 };
@@ -80,7 +90,7 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 }
 
 enum { OPT_TIMEOUT = 256, OPT_JSON, OPT_DIR, OPT_ARG, OPT_USER, OPT_IMAGE, OPT_MEMORY,
-       OPT_DISK, OPT_OUTPUT, OPT_PIDS, OPT_CPU };
+       OPT_DISK, OPT_OUTPUT, OPT_PIDS, OPT_CPU, OPT_RULES, OPT_YARA, OPT_NO_VERDICT };
 
 static const struct option options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -94,6 +104,9 @@ static const struct option options[] = {
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "pids", required_argument, NULL, OPT_PIDS },
 	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "yara", required_argument, NULL, OPT_YARA },
+	{ "no-verdict", no_argument, NULL, OPT_NO_VERDICT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -184,6 +197,19 @@ static int analyze_parse(struct analyze_cli *c, int argc, char **argv)
 		case OPT_IMAGE:
 			c->o.image_dir = optarg;
 			break;
+		case OPT_RULES:
+			c->rules_dir = optarg;
+			break;
+		case OPT_NO_VERDICT:
+			c->no_verdict = true;
+			break;
+		case OPT_YARA:
+			if (c->n_yara >= YARA_DIRS_MAX) {
+				fprintf(stderr, "sandtrap analyze: at most %d --yara\n", YARA_DIRS_MAX);
+				return -EINVAL;
+			}
+			c->yara[c->n_yara++] = optarg;
+			break;
 		case OPT_ARG:
 			if (c->o.n_args >= ARGS_MAX) {
 				fprintf(stderr, "sandtrap analyze: at most %d --arg\n", ARGS_MAX);
@@ -254,10 +280,40 @@ static int analyze_default_dir(struct analyze_cli *c)
 	return 0;
 }
 
+/* The rules database, unless the user asked for no verdict. */
+static int analyze_load_rules(struct analyze_cli *c, struct ruleset **ret)
+{
+	const char *dir = c->rules_dir ? c->rules_dir : ruleset_default_dir();
+	char err[512] = "";
+	int r;
+
+	*ret = NULL;
+	if (c->no_verdict)
+		return 0;
+	r = ruleset_load(dir, c->yara, ret, err, sizeof(err));
+	if (r < 0)
+		fprintf(stderr, "sandtrap analyze: cannot load the rules in '%s': %s\n", dir,
+			err[0] ? err : strerror(-r));
+	return r;
+}
+
+/* 0 clean, 1 threat, 3 no verdict: what a script calling us acts on. */
+static int analyze_exit_status(const struct report *rep)
+{
+	const char *result = report_result(rep);
+
+	if (strcmp(result, "clean") == 0)
+		return EXIT_CLEAN;
+	if (strcmp(result, "none") == 0)
+		return EXIT_NO_VERDICT;
+	return EXIT_THREAT;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
 	struct analyze_cli c = { 0 };
 	struct capture *cap = NULL;
+	struct ruleset *rules = NULL;
 	struct report *rep = NULL;
 	char why[256] = "";
 	int r, status = EXIT_ERROR;
@@ -272,9 +328,13 @@ int cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "sandtrap analyze: needs root (namespaces, cgroups and eBPF)\n");
 		return EXIT_ERROR;
 	}
+	if (analyze_load_rules(&c, &rules) < 0)
+		return EXIT_ERROR;
+	c.o.rules = rules;
 	r = capture_new(&cap);
 	if (r < 0) {
 		log_errno(r, "cannot load the eBPF capture");
+		ruleset_free(rules);
 		return EXIT_ERROR;
 	}
 
@@ -295,10 +355,10 @@ int cmd_analyze(int argc, char **argv)
 	else
 		report_print_summary(rep, stdout);
 	fprintf(stderr, "report: %s/report.json\n", c.o.report_dir);
-	/* The detection engine has not ruled: that is neither clean nor a threat. */
-	status = EXIT_NO_VERDICT;
+	status = analyze_exit_status(rep);
 out:
 	report_free(rep);
 	capture_free(cap);
+	ruleset_free(rules);
 	return status;
 }

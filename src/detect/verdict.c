@@ -119,6 +119,25 @@ static void threat_name(char *out, size_t sz, const char *category, const char *
 	snprintf(out, sz, "Linux.%s.%s", category, n ? clean : "Generic");
 }
 
+/*
+ * A YARA family may already be a full threat name ("Linux.Miner.XMRig"): keep its
+ * category and name. A bare family ("Tsunami") is a Trojan.
+ */
+static void threat_from_family(char *out, size_t sz, const char *family)
+{
+	const char *cat = family + 6, *dot;
+	char category[32];
+
+	if (strncmp(family, "Linux.", 6) != 0 || !(dot = strchr(cat, '.')) || dot == cat ||
+	    (size_t)(dot - cat) >= sizeof(category)) {
+		threat_name(out, sz, "Trojan", family);
+		return;
+	}
+	memcpy(category, cat, dot - cat);
+	category[dot - cat] = '\0';
+	threat_name(out, sz, category, dot + 1);
+}
+
 static int str_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -217,7 +236,7 @@ int detect_run_finish(struct detect_run *r, struct detect_verdict *ret)
 
 	for (size_t i = 0; family && i < r->n_signals; i++)
 		if (signal_is_family(&r->signals[i])) {
-			threat_name(ret->threat, sizeof(ret->threat), "Trojan", r->signals[i].family);
+			threat_from_family(ret->threat, sizeof(ret->threat), r->signals[i].family);
 			return 0;
 		}
 	if (lead < r->n_hits - r->n_signals) {

@@ -588,7 +588,13 @@ int guest_start(const struct guest_config *cfg, struct guest **ret)
 
 	if (!g)
 		return -ENOMEM;
-	snprintf(g->sample_path, sizeof(g->sample_path), "/tmp/%s", cfg->sample_name);
+	/* Where a downloaded file lands: the running user's Downloads. */
+	if (cfg->as_user)
+		snprintf(g->sample_path, sizeof(g->sample_path), "/home/%s/Downloads/%s",
+			 cfg->profile->user, cfg->sample_name);
+	else
+		snprintf(g->sample_path, sizeof(g->sample_path), "/root/Downloads/%s",
+			 cfg->sample_name);
 
 	r = guest_claim_slot(g, &slot);
 	if (r < 0)

@@ -1235,11 +1235,14 @@ static const struct {
         {"deleted", report_drop_deleted},
 };
 
-int report_add_dropped(struct report *r, const struct report_dropped *d, int save_dirfd)
+int report_add_dropped(struct report *r, const struct report_dropped *d, int save_dirfd,
+                       char ret_sha256[65])
 {
-	json_object *o;
+	json_object *o, *sha;
 	int ret;
 
+	if (ret_sha256)
+		ret_sha256[0] = '\0';
 	if (!d || !d->path || !d->kind)
 		return -EINVAL;
 	if (json_object_array_length(r->dropped) >= REPORT_LIST_MAX) {
@@ -1259,6 +1262,8 @@ int report_add_dropped(struct report *r, const struct report_dropped *d, int sav
 		/* The entry is kept even when saving failed: the reader must know the file existed.
 		 */
 		ret = report_drop_kinds[i].fill(r, o, d, save_dirfd);
+		if (ret_sha256 && json_object_object_get_ex(o, "sha256", &sha))
+			snprintf(ret_sha256, 65, "%s", json_object_get_string(sha));
 		json_object_array_add(r->dropped, o);
 		return ret;
 	}

@@ -53,7 +53,9 @@ struct report_dropped {
 	mode_t mode;
 	int content_fd;
 };
-int report_add_dropped(struct report *r, const struct report_dropped *d, int save_dirfd);
+/* ret_sha256 (may be NULL) receives the content's digest, or "" when none was taken. */
+int report_add_dropped(struct report *r, const struct report_dropped *d, int save_dirfd,
+		       char ret_sha256[65]);
 
 /* Counters the report states so a reader knows what may be missing. */
 void report_set_limits(struct report *r, uint64_t events_lost, bool events_truncated,

@@ -153,7 +153,11 @@ static int rootfs_place_sample(const struct rootfs_config *cfg, int decoy_fd)
 	char *slash = strrchr(dir, '/');
 	if (slash) {
 		*slash = '\0';
+		uid_t owner = cfg->uid_base + cfg->sample_uid;
+
 		r = mkdir_p_at(decoy_fd, dir, 0755);
+		if (r == 0 && fchownat(decoy_fd, dir, owner, owner, AT_SYMLINK_NOFOLLOW) < 0)
+			r = neg_errno();
 		if (r < 0)
 			return log_errno(r, "rootfs: cannot create the sample's directory '%s'", dir);
 	}

@@ -79,7 +79,7 @@ sh -c 'exit 3'
 mv /tmp/drop.bin /tmp/moved.bin
 SH
 run behave --arg first --arg "second arg" "$work/behave.sh"
-check "the sample's arguments reach it" jqr '[.processes[] | select(.argv == ["/bin/bash", "/tmp/behave.sh", "first", "second arg"])] | length == 1'
+check "the sample's arguments reach it" jqr '[.processes[] | select(.argv == ["/bin/bash", "/root/Downloads/behave.sh", "first", "second arg"])] | length == 1'
 check "a child's exit status is in the process tree" jqr '[.processes[] | select(.exe == "/usr/bin/sh" or .exe == "/usr/bin/dash") | select(.exit_code == 3)] | length == 1'
 check "the rename is an event" jqr '[.events[] | select(.type == "file_rename" and .path == "/tmp/drop.bin" and .path2 == "/tmp/moved.bin")] | length == 1'
 check "the chmod is an event" jqr '[.events[] | select(.type == "file_chmod")] | length >= 1'

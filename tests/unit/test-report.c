@@ -416,7 +416,7 @@ static void dropped_file_is_saved_read_only_under_its_digest(void **state)
 	d.content_fd = src;
 
 	assert_int_equal(report_new(&r), 0);
-	assert_int_equal(report_add_dropped(r, &d, dfd), 0);
+	assert_int_equal(report_add_dropped(r, &d, dfd, NULL), 0);
 	o = report_parse(r, NULL);
 	e = json_object_array_get_idx(jget(o, "dropped"), 0);
 	assert_string_equal(json_object_get_string(jget(e, "sha256")), h.sha256);
@@ -454,8 +454,8 @@ static void dropped_symlink_records_only_its_target(void **state)
 	json_object *o, *e;
 
 	assert_int_equal(report_new(&r), 0);
-	assert_int_equal(report_add_dropped(r, &d, dfd), 0);
-	assert_int_equal(report_add_dropped(r, &del, dfd), 0);
+	assert_int_equal(report_add_dropped(r, &d, dfd, NULL), 0);
+	assert_int_equal(report_add_dropped(r, &del, dfd, NULL), 0);
 	o = report_parse(r, NULL);
 	e = json_object_array_get_idx(jget(o, "dropped"), 0);
 	assert_string_equal(json_object_get_string(jget(e, "link_target")), "/etc/shadow");

@@ -30,7 +30,7 @@ rule Linux_Botnet_Mirai_Scanner
 rule Linux_Botnet_Mirai_Table
 {
     meta:
-        description = "Mirai-style bot: attack routine names, or watchdog, game-server flood and busybox"
+        description = "Mirai-style bot: attack routine names, or watchdog + game-server flood"
         family = "Linux.Botnet.Mirai"
         attack = "T1498"
         severity = "critical"
@@ -65,5 +65,6 @@ rule Linux_Botnet_Mirai_EncodedTable
         $enc_proc = "/proc/" xor(0x22)
         $enc_exe = "/exe" xor(0x22)
     condition:
-        $enc_wd and $enc_busybox and 3 of ($enc_ncorrect, $enc_shell, $enc_enable, $enc_proc, $enc_exe)
+        $enc_wd and $enc_busybox and
+        3 of ($enc_ncorrect, $enc_shell, $enc_enable, $enc_proc, $enc_exe)
 }

@@ -51,8 +51,8 @@ rule Linux_Shell_Reverse_Netcat
         severity = "critical"
     strings:
         $nc_e = /\b(nc|ncat|netcat)(\.traditional)? [^\n]{0,80}-e *\/bin\/(ba)?sh/ ascii
-        $fifo = /mkfifo [^\n;|]{1,64}[;|&]+ *[^\n]{0,80}\/bin\/(ba)?sh -i[^\n]{0,80}\b(nc|ncat|netcat|telnet)\b/ ascii
-        $perl = /perl [^\n]{0,20}-e [^\n]{0,200}socket\([^\n]{0,200}exec\([^\n]{0,40}\/bin\/sh/ ascii
+        $fifo = /mkfifo [^\n]{1,80}\/bin\/(ba)?sh -i[^\n]{0,80}\b(nc|ncat|netcat|telnet)\b/ ascii
+        $perl = /perl [^\n]{0,20}-e [^\n]{0,200}socket\([^\n]{0,200}exec\([^\n]{0,40}\/bin\/sh/
     condition:
         any of them
 }

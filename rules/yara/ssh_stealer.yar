@@ -13,9 +13,10 @@ rule Linux_Stealer_SshKeys_Shell
         attack = "T1552.004"
         severity = "critical"
     strings:
-        $pipe = /\.ssh\/(id_[a-z0-9]+|known_hosts)\b[^\n]{0,120}\|\s*(curl|wget|nc|ncat|netcat|socat)\b/ ascii
-        $curl = /curl [^\n]{0,160}(-F|--form|--data-binary|--data|-d|-T|--upload-file) *["']?[a-z]*=?@[^\n "']{0,40}\.ssh\/(id_[a-z0-9]+|known_hosts)/ ascii
-        $wget = /wget [^\n]{0,120}--post-file[= ]["']?[^\n "']{0,40}\.ssh\/(id_[a-z0-9]+|known_hosts)/ ascii
+        $pipe = /\.ssh\/(id_\w+|known_hosts)\b[^\n]{0,120}\|\s*(curl|wget|nc|ncat|socat)\b/
+        $curl = /curl [^\n]{0,160}(-F|--form|--data\S*|-d|-T) *["']?\w*=?@[^\n "']{0,40}\.ssh\/id_/
+        $curl_up = /curl [^\n]{0,160}--upload-file[= ]["']?[^\n "']{0,40}\.ssh\/id_/
+        $wget = /wget [^\n]{0,120}--post-file[= ]["']?[^\n "']{0,40}\.ssh\/(id_|known_hosts)/
         $tar = /tar [^\n]{0,80}\.ssh\b[^\n]{0,120}\|\s*(curl|nc|ncat|netcat|socat)\b/ ascii
     condition:
         filesize < 4MB and uint32(0) != 0x464c457f and any of them

@@ -13,11 +13,14 @@ rule Linux_Webshell_PHP_Exec
     strings:
         $php = "<?php" ascii nocase
         $php_short = "<?=" ascii
-        $sink_input = /\b(eval|assert|system|shell_exec|passthru|exec|popen|proc_open)\s*\(\s*(base64_decode\s*\(\s*|stripslashes\s*\(\s*)?\$_(GET|POST|REQUEST|COOKIE|SERVER)\s*\[/ ascii nocase
+        $sink_code = /\b(eval|assert)\s*\(\s*\$_(GET|POST|REQUEST|COOKIE)\s*\[/ nocase
+        $sink_b64 = /\b(eval|assert)\s*\(\s*base64_decode\s*\(\s*\$_(GET|POST|REQUEST)/ nocase
+        $sink_cmd = /(system|shell_exec|passthru|exec|popen|proc_open)\s*\(\s*\$_(GET|POST)/ nocase
+        $sink_req = /\b(system|shell_exec|passthru|exec|popen|proc_open)\s*\(\s*\$_REQUEST/ nocase
         $backtick = /`\s*\$_(GET|POST|REQUEST)\s*\[/ ascii
         $pregE = /preg_replace\s*\(\s*["']\/[^\n]{1,40}\/e["']/ ascii
     condition:
-        filesize < 2MB and ($php or $php_short) and any of ($sink_input, $backtick, $pregE)
+        filesize < 2MB and ($php or $php_short) and any of ($sink_*, $backtick, $pregE)
 }
 
 rule Linux_Webshell_PHP_Obfuscated
@@ -29,7 +32,7 @@ rule Linux_Webshell_PHP_Obfuscated
         severity = "high"
     strings:
         $php = "<?php" ascii nocase
-        $chain = /eval\s*\(\s*(gzinflate|gzuncompress|str_rot13|base64_decode)\s*\(\s*(gzinflate|gzuncompress|str_rot13|base64_decode|strrev)\s*\(/ ascii nocase
+        $chain = /eval\s*\(\s*(gz\w{7,8}|str_rot13|base64_decode)\s*\(\s*\w{6,14}\s*\(/ nocase
         $create_fn = /create_function\s*\(\s*['"]{2}\s*,\s*(base64_decode|gzinflate)/ ascii nocase
     condition:
         filesize < 2MB and $php and ($chain or $create_fn)

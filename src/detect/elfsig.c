@@ -98,7 +98,7 @@ static int elfsig_read_sections(struct elfsig_image *im)
 
 /* A section's name compared within the bounds of the name table. */
 static bool elfsig_section_named(const struct elfsig_image *im, const Elf64_Shdr *s,
-				 const char *name)
+                                 const char *name)
 {
 	size_t n = strlen(name);
 
@@ -131,7 +131,7 @@ static bool elfsig_upx(const struct elfsig_image *im)
 /* Shannon entropy in bits per byte. */
 static double elfsig_entropy(const uint8_t *p, size_t n)
 {
-	uint64_t count[256] = { 0 };
+	uint64_t count[256] = {0};
 	double e = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -230,7 +230,7 @@ static bool elfsig_entry_outside_text(const struct elfsig_image *im)
 
 int elfsig_inspect(const uint8_t *buf, size_t len, unsigned *ret_facts)
 {
-	struct elfsig_image im = { .buf = buf, .len = len };
+	struct elfsig_image im = {.buf = buf, .len = len};
 	unsigned facts = 0;
 	bool is_static;
 	int r;

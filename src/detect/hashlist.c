@@ -41,8 +41,7 @@ static bool hashlist_blank(char c)
 }
 
 /* Parse one line without its newline; 0 and *ret_used = false for blank or comment lines. */
-static int hashlist_parse_line(const char *s, size_t len, struct hashlist_entry *e,
-			       bool *ret_used)
+static int hashlist_parse_line(const char *s, size_t len, struct hashlist_entry *e, bool *ret_used)
 {
 	const char *hash = memchr(s, '#', len);
 	size_t n;
@@ -80,7 +79,7 @@ static int hashlist_parse_line(const char *s, size_t len, struct hashlist_entry 
 static int hashlist_cmp(const void *a, const void *b)
 {
 	return memcmp(((const struct hashlist_entry *)a)->sha256,
-		      ((const struct hashlist_entry *)b)->sha256, 32);
+	              ((const struct hashlist_entry *)b)->sha256, 32);
 }
 
 /*
@@ -133,7 +132,7 @@ int hashlist_parse(const char *text, size_t len, struct hashlist *ret, size_t *r
 	_cleanup_free_ struct hashlist_slot *slots = NULL;
 	size_t n = 0, line = 0, off = 0;
 
-	*ret = (struct hashlist){ 0 };
+	*ret = (struct hashlist){0};
 	*ret_line = 0;
 	if (len > HASHLIST_FILE_MAX)
 		return -EFBIG;
@@ -163,7 +162,7 @@ int hashlist_parse(const char *text, size_t len, struct hashlist *ret, size_t *r
 void hashlist_clear(struct hashlist *l)
 {
 	free(l->entries);
-	*l = (struct hashlist){ 0 };
+	*l = (struct hashlist){0};
 }
 
 const struct hashlist_entry *hashlist_find(const struct hashlist *l, const char *sha256)

@@ -55,14 +55,14 @@ struct staticsig_rule_info {
 };
 
 static const char *const staticsig_kind_names[] = {
-	[SIG_YARA] = "yara",
-	[SIG_HASH_BAD] = "hash_bad",
-	[SIG_HASH_GOOD] = "hash_good",
-	[SIG_ELF] = "elf",
+        [SIG_YARA] = "yara",
+        [SIG_HASH_BAD] = "hash_bad",
+        [SIG_HASH_GOOD] = "hash_good",
+        [SIG_ELF] = "elf",
 };
 
 static const char *const staticsig_severity_names[] = {
-	"info", "low", "medium", "high", "critical",
+        "info", "low", "medium", "high", "critical",
 };
 
 enum { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
@@ -73,11 +73,11 @@ static const struct {
 	const char *id;
 	const char *technique;
 } staticsig_elf_facts[] = {
-	{ ELFSIG_UPX_PACKED, "elf-upx-packed", "T1027.002" },
-	{ ELFSIG_RWX_HIGH_ENTROPY, "elf-packed-rwx-entropy", "T1027.002" },
-	{ ELFSIG_STATIC_STRIPPED, "elf-static-stripped", "T1027" },
-	{ ELFSIG_NO_SECTION_HEADERS, "elf-no-section-headers", "T1027" },
-	{ ELFSIG_ENTRY_OUTSIDE_TEXT, "elf-entry-outside-text", "T1027" },
+        {ELFSIG_UPX_PACKED, "elf-upx-packed", "T1027.002"},
+        {ELFSIG_RWX_HIGH_ENTROPY, "elf-packed-rwx-entropy", "T1027.002"},
+        {ELFSIG_STATIC_STRIPPED, "elf-static-stripped", "T1027"},
+        {ELFSIG_NO_SECTION_HEADERS, "elf-no-section-headers", "T1027"},
+        {ELFSIG_ENTRY_OUTSIDE_TEXT, "elf-entry-outside-text", "T1027"},
 };
 
 const char *staticsig_kind_name(enum staticsig_kind k)
@@ -88,7 +88,7 @@ const char *staticsig_kind_name(enum staticsig_kind k)
 }
 
 static void staticsig_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static void staticsig_err(char *err, size_t errsz, const char *fmt, ...)
 {
@@ -127,12 +127,12 @@ static void staticsig_files_clear(struct staticsig_files *fs)
 		free(fs->v[i].text);
 	}
 	free(fs->v);
-	*fs = (struct staticsig_files){ 0 };
+	*fs = (struct staticsig_files){0};
 }
 
 static int staticsig_files_add(struct staticsig_files *fs, enum staticsig_file_kind kind,
-			       const char *label, const char *path, size_t max, char *err,
-			       size_t errsz)
+                               const char *label, const char *path, size_t max, char *err,
+                               size_t errsz)
 {
 	struct staticsig_file *v = reallocarray(fs->v, fs->n + 1, sizeof(*v));
 	struct staticsig_file *f;
@@ -142,7 +142,7 @@ static int staticsig_files_add(struct staticsig_files *fs, enum staticsig_file_k
 		return -ENOMEM;
 	fs->v = v;
 	f = &v[fs->n];
-	*f = (struct staticsig_file){ .kind = kind };
+	*f = (struct staticsig_file){.kind = kind};
 	f->label = strdup(label);
 	f->path = strdup(path);
 	if (!f->label || !f->path) {
@@ -218,8 +218,8 @@ static int staticsig_list_yar(const char *dir, char ***ret, size_t *ret_n)
 	return 0;
 }
 
-static int staticsig_collect_dir(struct staticsig_files *fs, const char *dir,
-				 const char *prefix, char *err, size_t errsz)
+static int staticsig_collect_dir(struct staticsig_files *fs, const char *dir, const char *prefix,
+                                 char *err, size_t errsz)
 {
 	char **names = NULL;
 	size_t n = 0;
@@ -239,7 +239,7 @@ static int staticsig_collect_dir(struct staticsig_files *fs, const char *dir,
 			break;
 		}
 		r = staticsig_files_add(fs, SF_YARA, label, path, STATICSIG_YARA_FILE_MAX, err,
-					errsz);
+		                        errsz);
 	}
 	staticsig_names_free(names, n);
 	return r;
@@ -247,8 +247,8 @@ static int staticsig_collect_dir(struct staticsig_files *fs, const char *dir,
 
 /* A missing list is an empty list: a rule set may have no known-good hashes at all. */
 static int staticsig_collect_list(struct staticsig_files *fs, const char *rules_dir,
-				  const char *name, enum staticsig_file_kind kind, char *err,
-				  size_t errsz)
+                                  const char *name, enum staticsig_file_kind kind, char *err,
+                                  size_t errsz)
 {
 	_cleanup_free_ char *label = staticsig_join("hashes", name);
 	_cleanup_free_ char *path = label ? staticsig_join(rules_dir, label) : NULL;
@@ -263,11 +263,11 @@ static int staticsig_collect_list(struct staticsig_files *fs, const char *rules_
 static int staticsig_label_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct staticsig_file *)a)->label,
-		      ((const struct staticsig_file *)b)->label);
+	              ((const struct staticsig_file *)b)->label);
 }
 
 static int staticsig_collect(const char *rules_dir, const char *const *extra,
-			     struct staticsig_files *fs, char *err, size_t errsz)
+                             struct staticsig_files *fs, char *err, size_t errsz)
 {
 	_cleanup_free_ char *yara_dir = staticsig_join(rules_dir, "yara");
 	int r;
@@ -330,7 +330,7 @@ static int staticsig_digest_files(const struct staticsig_files *fs, char ret[65]
 /* ---- hash lists ---- */
 
 static int staticsig_load_lists(struct staticsig_db *db, const struct staticsig_files *fs,
-				char *err, size_t errsz)
+                                char *err, size_t errsz)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct staticsig_file *f = &fs->v[i];
@@ -343,9 +343,9 @@ static int staticsig_load_lists(struct staticsig_db *db, const struct staticsig_
 		r = hashlist_parse(f->text, f->len, l, &line);
 		if (r == -EBADMSG)
 			staticsig_err(err, errsz,
-				      "%s:%zu: expected a sha256 (64 hex digits), optionally "
-				      "followed by a printable name of at most 63 characters",
-				      f->path, line);
+			              "%s:%zu: expected a sha256 (64 hex digits), optionally "
+			              "followed by a printable name of at most 63 characters",
+			              f->path, line);
 		else if (r < 0)
 			staticsig_err(err, errsz, "%s: %s", f->path, strerror(-r));
 		if (r < 0)
@@ -372,7 +372,7 @@ struct staticsig_compile {
 };
 
 static void staticsig_compile_message(int level, const char *file_name, int line,
-				      const YR_RULE *rule, const char *message, void *user)
+                                      const YR_RULE *rule, const char *message, void *user)
 {
 	struct staticsig_compile *c = user;
 
@@ -384,8 +384,8 @@ static void staticsig_compile_message(int level, const char *file_name, int line
 }
 
 /* Includes would pull in files the digest does not cover: every rule file is listed. */
-static const char *staticsig_compile_include(const char *name, const char *from,
-					     const char *ns, void *user)
+static const char *staticsig_compile_include(const char *name, const char *from, const char *ns,
+                                             void *user)
 {
 	return NULL;
 }
@@ -419,28 +419,31 @@ static bool staticsig_technique_valid(const char *s)
 }
 
 static int staticsig_rule_info_get(const YR_RULE *rule, struct staticsig_rule_info *ret,
-				   const char **ret_why)
+                                   const char **ret_why)
 {
 	bool have_severity = false;
 	const YR_META *m;
 
-	*ret = (struct staticsig_rule_info){ .family = "", .technique = "" };
+	*ret = (struct staticsig_rule_info){.family = "", .technique = ""};
 	yr_rule_metas_foreach(rule, m)
 	{
 		bool str = m->type == META_TYPE_STRING;
 
 		if (strcmp(m->identifier, "family") == 0) {
 			*ret_why = "meta family must be a string of at most 63 characters";
-			if (!str || strlen(m->string) >= sizeof(((struct staticsig_hit *)0)->family))
+			if (!str ||
+			    strlen(m->string) >= sizeof(((struct staticsig_hit *)0)->family))
 				return -EINVAL;
 			ret->family = m->string;
 		} else if (strcmp(m->identifier, "attack") == 0) {
-			*ret_why = "meta attack must be one ATT&CK technique id (T1234 or T1234.567)";
+			*ret_why =
+			        "meta attack must be one ATT&CK technique id (T1234 or T1234.567)";
 			if (!str || !staticsig_technique_valid(m->string))
 				return -EINVAL;
 			ret->technique = m->string;
 		} else if (strcmp(m->identifier, "severity") == 0) {
-			*ret_why = "meta severity must be info, low, medium, high, critical or 0..4";
+			*ret_why =
+			        "meta severity must be info, low, medium, high, critical or 0..4";
 			if (staticsig_severity_parse(m, &ret->severity) < 0)
 				return -EINVAL;
 			have_severity = true;
@@ -468,7 +471,7 @@ static int staticsig_id_cmp(const void *a, const void *b)
 
 /* Hits are named by rule identifier alone, so identifiers must be unique across files. */
 static int staticsig_check_unique(YR_RULES *rules, const struct staticsig_files *fs, char *err,
-				  size_t errsz)
+                                  size_t errsz)
 {
 	_cleanup_free_ YR_RULE **v = NULL;
 	YR_RULE *rule;
@@ -486,15 +489,15 @@ static int staticsig_check_unique(YR_RULES *rules, const struct staticsig_files 
 		if (strcmp(v[i - 1]->identifier, v[i]->identifier) != 0)
 			continue;
 		staticsig_err(err, errsz, "%s: rule '%s' is also defined in %s",
-			      staticsig_rule_path(v[i], fs), v[i]->identifier,
-			      staticsig_rule_path(v[i - 1], fs));
+		              staticsig_rule_path(v[i], fs), v[i]->identifier,
+		              staticsig_rule_path(v[i - 1], fs));
 		return -EINVAL;
 	}
 	return 0;
 }
 
 static int staticsig_check_rules(YR_RULES *rules, const struct staticsig_files *fs, char *err,
-				 size_t errsz)
+                                 size_t errsz)
 {
 	YR_RULE *rule;
 
@@ -505,12 +508,12 @@ static int staticsig_check_rules(YR_RULES *rules, const struct staticsig_files *
 
 		if (strlen(rule->identifier) >= sizeof(((struct staticsig_hit *)0)->id)) {
 			staticsig_err(err, errsz, "%s: rule '%s': name longer than 63 characters",
-				      staticsig_rule_path(rule, fs), rule->identifier);
+			              staticsig_rule_path(rule, fs), rule->identifier);
 			return -EINVAL;
 		}
 		if (staticsig_rule_info_get(rule, &info, &why) < 0) {
 			staticsig_err(err, errsz, "%s: rule '%s': %s",
-				      staticsig_rule_path(rule, fs), rule->identifier, why);
+			              staticsig_rule_path(rule, fs), rule->identifier, why);
 			return -EINVAL;
 		}
 	}
@@ -518,7 +521,7 @@ static int staticsig_check_rules(YR_RULES *rules, const struct staticsig_files *
 }
 
 static int staticsig_compile_files(YR_COMPILER *yc, const struct staticsig_files *fs,
-				   struct staticsig_compile *c)
+                                   struct staticsig_compile *c)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct staticsig_file *f = &fs->v[i];
@@ -533,17 +536,17 @@ static int staticsig_compile_files(YR_COMPILER *yc, const struct staticsig_files
 	return 0;
 }
 
-static int staticsig_load_yara(struct staticsig_db *db, const struct staticsig_files *fs,
-			       char *err, size_t errsz)
+static int staticsig_load_yara(struct staticsig_db *db, const struct staticsig_files *fs, char *err,
+                               size_t errsz)
 {
-	struct staticsig_compile c = { .err = err, .errsz = errsz };
+	struct staticsig_compile c = {.err = err, .errsz = errsz};
 	YR_COMPILER *yc = NULL;
 	int r;
 
 	pthread_once(&staticsig_yara_once, staticsig_yara_init);
 	if (staticsig_yara_init_result != ERROR_SUCCESS) {
 		staticsig_err(err, errsz, "libyara: initialisation failed (%d)",
-			      staticsig_yara_init_result);
+		              staticsig_yara_init_result);
 		return -EIO;
 	}
 	if (yr_compiler_create(&yc) != ERROR_SUCCESS)
@@ -563,9 +566,9 @@ static int staticsig_load_yara(struct staticsig_db *db, const struct staticsig_f
 /* ---- load ---- */
 
 int staticsig_load(const char *rules_dir, const char *const *extra_yara_dirs,
-		   struct staticsig_db **ret, char *err, size_t errsz)
+                   struct staticsig_db **ret, char *err, size_t errsz)
 {
-	struct staticsig_files fs = { 0 };
+	struct staticsig_files fs = {0};
 	struct staticsig_db *db;
 	int r;
 
@@ -628,9 +631,8 @@ static struct staticsig_hit *staticsig_out_next(struct staticsig_out *o)
 	return &o->hits[o->n++];
 }
 
-static void staticsig_out_add(struct staticsig_out *o, enum staticsig_kind kind,
-			      const char *id, const char *family, const char *technique,
-			      int severity, bool weak)
+static void staticsig_out_add(struct staticsig_out *o, enum staticsig_kind kind, const char *id,
+                              const char *family, const char *technique, int severity, bool weak)
 {
 	struct staticsig_hit *h = staticsig_out_next(o);
 
@@ -645,7 +647,7 @@ static void staticsig_out_add(struct staticsig_out *o, enum staticsig_kind kind,
 }
 
 static void staticsig_scan_hashes(const struct staticsig_db *db, const char *sha256,
-				  struct staticsig_out *o)
+                                  struct staticsig_out *o)
 {
 	const struct hashlist_entry *e;
 
@@ -669,15 +671,15 @@ static int staticsig_yara_match(YR_SCAN_CONTEXT *ctx, int message, void *data, v
 	if (staticsig_rule_info_get(rule, &info, &why) < 0)
 		return CALLBACK_CONTINUE;
 	staticsig_out_add(user, SIG_YARA, rule->identifier, info.family, info.technique,
-			  info.severity, false);
+	                  info.severity, false);
 	return CALLBACK_CONTINUE;
 }
 
 static int staticsig_scan_yara(const struct staticsig_db *db, const uint8_t *buf, size_t len,
-			       struct staticsig_out *o)
+                               struct staticsig_out *o)
 {
 	int r = yr_rules_scan_mem(db->rules, buf, len, 0, staticsig_yara_match, o,
-				  STATICSIG_YARA_TIMEOUT_S);
+	                          STATICSIG_YARA_TIMEOUT_S);
 
 	switch (r) {
 	case ERROR_SUCCESS:
@@ -700,7 +702,7 @@ static void staticsig_scan_elf(const uint8_t *buf, size_t len, struct staticsig_
 	for (size_t i = 0; i < ARRAY_SIZE(staticsig_elf_facts); i++)
 		if (facts & staticsig_elf_facts[i].fact)
 			staticsig_out_add(o, SIG_ELF, staticsig_elf_facts[i].id, "",
-					  staticsig_elf_facts[i].technique, SEV_LOW, true);
+			                  staticsig_elf_facts[i].technique, SEV_LOW, true);
 }
 
 static int staticsig_pread_full(int fd, uint8_t *buf, size_t len, size_t *ret_len)
@@ -749,11 +751,10 @@ static int staticsig_read(int fd, uint64_t max_bytes, uint8_t **ret, size_t *ret
 	return 0;
 }
 
-int staticsig_scan(const struct staticsig_db *db, int fd, const char *sha256,
-		   uint64_t max_bytes, struct staticsig_hit *hits, size_t max_hits,
-		   size_t *ret_n)
+int staticsig_scan(const struct staticsig_db *db, int fd, const char *sha256, uint64_t max_bytes,
+                   struct staticsig_hit *hits, size_t max_hits, size_t *ret_n)
 {
-	struct staticsig_out o = { .hits = hits, .max = max_hits };
+	struct staticsig_out o = {.hits = hits, .max = max_hits};
 	_cleanup_free_ uint8_t *buf = NULL;
 	size_t len = 0;
 	int r;

@@ -24,7 +24,7 @@ struct staticsig_db;
  * nothing does: on failure err holds "file:line: message" (or "file: message").
  */
 int staticsig_load(const char *rules_dir, const char *const *extra_yara_dirs,
-		   struct staticsig_db **ret, char *err, size_t errsz);
+                   struct staticsig_db **ret, char *err, size_t errsz);
 void staticsig_free(struct staticsig_db *db);
 
 /*
@@ -51,8 +51,7 @@ struct staticsig_hit {
  * more than max_hits (the first max_hits are filled in), -ETIME when YARA ran out of
  * time, another -errno on a read error. *ret_n is the number of hits filled in.
  */
-int staticsig_scan(const struct staticsig_db *db, int fd, const char *sha256,
-		   uint64_t max_bytes, struct staticsig_hit *hits, size_t max_hits,
-		   size_t *ret_n);
+int staticsig_scan(const struct staticsig_db *db, int fd, const char *sha256, uint64_t max_bytes,
+                   struct staticsig_hit *hits, size_t max_hits, size_t *ret_n);
 
 const char *staticsig_kind_name(enum staticsig_kind k); /* "yara" "hash_bad" "hash_good" "elf" */

@@ -23,7 +23,7 @@ struct dirent *readdir(DIR *d)
 FILE *fopen(const char *path, const char *mode)
 {
 	FILE *(*next)(const char *, const char *) =
-		(FILE * (*)(const char *, const char *)) dlsym(RTLD_NEXT, "fopen");
+	        (FILE * (*)(const char *, const char *)) dlsym(RTLD_NEXT, "fopen");
 
 	return next(path, mode);
 }

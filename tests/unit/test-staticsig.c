@@ -77,7 +77,7 @@ static struct staticsig_db *load_default(void)
 
 /* Scan bytes written to a scratch file, with their real sha256. */
 static int scan_bytes(const struct staticsig_db *db, const void *buf, size_t len,
-		      struct staticsig_hit *hits, size_t max, size_t *ret_n)
+                      struct staticsig_hit *hits, size_t max, size_t *ret_n)
 {
 	struct scratch s;
 	struct file_hashes h;
@@ -97,7 +97,7 @@ static int scan_bytes(const struct staticsig_db *db, const void *buf, size_t len
 }
 
 static const struct staticsig_hit *find_hit(const struct staticsig_hit *hits, size_t n,
-					    const char *id)
+                                            const char *id)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(hits[i].id, id) == 0)
@@ -131,9 +131,10 @@ static void yara_syntax_error_rejects_the_whole_set(void **state)
 	char err[512];
 
 	scratch_make(&s);
-	scratch_write_str(&s, "yara/a_good.yar", "rule fine { strings: $a = \"x\" condition: $a }\n");
+	scratch_write_str(&s, "yara/a_good.yar",
+	                  "rule fine { strings: $a = \"x\" condition: $a }\n");
 	scratch_write_str(&s, "yara/b_broken.yar",
-			  "rule broken\n{\n    condition: $missing and\n}\n");
+	                  "rule broken\n{\n    condition: $missing and\n}\n");
 	assert_int_equal(staticsig_load(s.dir, NULL, &db, err, sizeof(err)), -EINVAL);
 	assert_null(db);
 	assert_non_null(strstr(err, "yara/b_broken.yar:"));
@@ -150,12 +151,12 @@ static void bad_meta_and_duplicate_names_are_rejected(void **state)
 
 	scratch_make(&s);
 	scratch_write_str(&s, "yara/sev.yar",
-			  "rule sev { meta: severity = \"extreme\" condition: false }\n");
+	                  "rule sev { meta: severity = \"extreme\" condition: false }\n");
 	assert_int_equal(staticsig_load(s.dir, NULL, &db, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "sev.yar: rule 'sev': meta severity"));
 
 	scratch_write_str(&s, "yara/sev.yar",
-			  "rule same { meta: attack = \"T1496\" condition: false }\n");
+	                  "rule same { meta: attack = \"T1496\" condition: false }\n");
 	scratch_write_str(&s, "yara/other.yar", "rule same { condition: false }\n");
 	assert_int_equal(staticsig_load(s.dir, NULL, &db, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "rule 'same' is also defined in"));
@@ -170,7 +171,7 @@ static void bad_meta_and_duplicate_names_are_rejected(void **state)
 static void miner_strings_match_with_family_and_technique(void **state)
 {
 	static const char obj[] = "#!/bin/sh\n./kworker -o stratum+tcp://pool.example.invalid:3333 "
-				  "-u wallet --donate-level 1\n";
+	                          "-u wallet --donate-level 1\n";
 	struct staticsig_db *db = load_default();
 	struct staticsig_hit hits[MAX_HITS];
 	const struct staticsig_hit *h;
@@ -235,7 +236,7 @@ static void good_listed_hash_is_hash_good(void **state)
 	for (char *p = h.sha256; *p; p++)
 		*p = (char)(*p >= 'a' && *p <= 'f' ? *p - 32 : *p);
 	snprintf(list, sizeof(list), "# checked by hand\n%s  example 1.0 /usr/bin/tool\n",
-		 h.sha256);
+	         h.sha256);
 
 	scratch_make(&s);
 	mkdir(strcat(strcpy(err, s.dir), "/yara"), 0700);
@@ -408,11 +409,11 @@ static void max_bytes_bounds_what_is_scanned(void **state)
 static void extra_yara_directory_adds_rules(void **state)
 {
 	static const char rule[] = "rule Local_Marker {\n"
-				   "  meta: family = \"Local.Test\" severity = \"medium\"\n"
-				   "  strings: $a = \"local-marker-7f3a\"\n"
-				   "  condition: $a\n}\n";
+	                           "  meta: family = \"Local.Test\" severity = \"medium\"\n"
+	                           "  strings: $a = \"local-marker-7f3a\"\n"
+	                           "  condition: $a\n}\n";
 	static const char obj[] = "xx local-marker-7f3a xx\n";
-	const char *extra[2] = { NULL, NULL };
+	const char *extra[2] = {NULL, NULL};
 	struct staticsig_db *db = NULL, *base = load_default();
 	struct staticsig_hit hits[MAX_HITS];
 	const struct staticsig_hit *h;
@@ -463,8 +464,7 @@ static void digest_is_stable_and_follows_content(void **state)
 	scratch_remove(&s);
 }
 
-static void expect_rule_on_file(const struct staticsig_db *db, const char *path,
-				const char *rule)
+static void expect_rule_on_file(const struct staticsig_db *db, const char *path, const char *rule)
 {
 	struct staticsig_hit hits[MAX_HITS];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -527,8 +527,7 @@ static void every_default_rule_has_a_fixture(void **state)
 			if (strcmp(rule, "Linux_Rootkit_LdPreload_Object") == 0)
 				continue;
 			snprintf(fixture, sizeof(fixture), "%s/%s", STATICSIG_FIXTURES_DIR, rule);
-			if (access(fixture, F_OK) < 0 &&
-			    access(strcat(fixture, ".c"), F_OK) < 0)
+			if (access(fixture, F_OK) < 0 && access(strcat(fixture, ".c"), F_OK) < 0)
 				fail_msg("rule %s has no fixture", rule);
 		}
 		fclose(f);
@@ -540,23 +539,23 @@ static void every_default_rule_has_a_fixture(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(default_rules_load_with_a_digest),
-		cmocka_unit_test(yara_syntax_error_rejects_the_whole_set),
-		cmocka_unit_test(bad_meta_and_duplicate_names_are_rejected),
-		cmocka_unit_test(miner_strings_match_with_family_and_technique),
-		cmocka_unit_test(reverse_shell_one_liner_matches),
-		cmocka_unit_test(bad_listed_hash_is_hash_bad_with_the_name),
-		cmocka_unit_test(good_listed_hash_is_hash_good),
-		cmocka_unit_test(malformed_hash_list_names_the_line),
-		cmocka_unit_test(bin_true_has_no_strong_hit),
-		cmocka_unit_test(crafted_static_stripped_elf_gives_weak_facts),
-		cmocka_unit_test(upx_magic_is_packing),
-		cmocka_unit_test(truncated_elf_gives_no_facts),
-		cmocka_unit_test(max_bytes_bounds_what_is_scanned),
-		cmocka_unit_test(extra_yara_directory_adds_rules),
-		cmocka_unit_test(digest_is_stable_and_follows_content),
-		cmocka_unit_test(every_fixture_matches_its_rule),
-		cmocka_unit_test(every_default_rule_has_a_fixture),
+	        cmocka_unit_test(default_rules_load_with_a_digest),
+	        cmocka_unit_test(yara_syntax_error_rejects_the_whole_set),
+	        cmocka_unit_test(bad_meta_and_duplicate_names_are_rejected),
+	        cmocka_unit_test(miner_strings_match_with_family_and_technique),
+	        cmocka_unit_test(reverse_shell_one_liner_matches),
+	        cmocka_unit_test(bad_listed_hash_is_hash_bad_with_the_name),
+	        cmocka_unit_test(good_listed_hash_is_hash_good),
+	        cmocka_unit_test(malformed_hash_list_names_the_line),
+	        cmocka_unit_test(bin_true_has_no_strong_hit),
+	        cmocka_unit_test(crafted_static_stripped_elf_gives_weak_facts),
+	        cmocka_unit_test(upx_magic_is_packing),
+	        cmocka_unit_test(truncated_elf_gives_no_facts),
+	        cmocka_unit_test(max_bytes_bounds_what_is_scanned),
+	        cmocka_unit_test(extra_yara_directory_adds_rules),
+	        cmocka_unit_test(digest_is_stable_and_follows_content),
+	        cmocka_unit_test(every_fixture_matches_its_rule),
+	        cmocka_unit_test(every_default_rule_has_a_fixture),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

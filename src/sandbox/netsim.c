@@ -296,16 +296,30 @@ static void udp_handle(struct netsim *n, struct netsim_source *s, uint32_t event
 
 /* ---- TCP: catch-all listener and its connections ---- */
 
-static const char http_reply[] =
-	"HTTP/1.1 200 OK\r\n"
-	"Server: nginx\r\n"
-	"Content-Type: text/html; charset=utf-8\r\n"
-	"Content-Length: 137\r\n"
-	"Connection: close\r\n"
-	"\r\n"
+static const char http_body[] =
 	"<!DOCTYPE html>\n"
 	"<html><head><title>Welcome</title></head>\n"
 	"<body><h1>It works!</h1><p>This page is under construction.</p></body></html>\n";
+
+/* The head states the body's length as the compiler counts it, never by hand. */
+static int http_reply_send(int fd)
+{
+	char reply[512];
+	int n;
+
+	n = snprintf(reply, sizeof(reply),
+		     "HTTP/1.1 200 OK\r\n"
+		     "Server: nginx\r\n"
+		     "Content-Type: text/html; charset=utf-8\r\n"
+		     "Content-Length: %zu\r\n"
+		     "Connection: close\r\n"
+		     "\r\n"
+		     "%s",
+		     sizeof(http_body) - 1, http_body);
+	if (n < 0 || (size_t)n >= sizeof(reply))
+		return -ENOBUFS;
+	return send(fd, reply, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? neg_errno() : 0;
+}
 
 static void conn_close(struct netsim *n, struct netsim_conn *c)
 {
@@ -340,7 +354,7 @@ static void conn_answer_http(struct netsim *n, struct netsim_conn *c,
 	netsim_emit(n, &ev);
 
 	/* The socket buffer is empty, so a reply this small is sent whole or not at all. */
-	if (send(c->fd, http_reply, sizeof(http_reply) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+	if (http_reply_send(c->fd) < 0)
 		log_debug("netsim: cannot send HTTP reply: %m");
 	shutdown(c->fd, SHUT_WR);
 	c->state = CONN_DRAINING;

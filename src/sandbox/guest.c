@@ -189,6 +189,12 @@ static int init_setup(const struct init_args *a)
 	int r;
 
 	r = init_become_root();
+	/*
+	 * Rooted at the run's cgroup, which the supervisor has moved init into:
+	 * /proc/self/cgroup then reads "/" like a host's, not the supervisor's name for the run.
+	 */
+	if (r == 0 && unshare(CLONE_NEWCGROUP) < 0)
+		r = neg_errno();
 	if (r == 0)
 		r = init_mount_kernel_fs();
 	if (r == 0 && sethostname(p->hostname, strlen(p->hostname)) < 0)
@@ -342,8 +348,9 @@ static void helper_disguise_init(void)
 
 static pid_t helper_clone_init(struct init_args *a)
 {
+	/* The cgroup namespace comes later, once init is in its cgroups (init_setup). */
 	const int flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET |
-			  CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_PARENT;
+			  CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PARENT;
 	size_t stack_size = 256 * 1024;
 	char *stack = malloc(stack_size);
 

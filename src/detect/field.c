@@ -83,6 +83,7 @@ const struct field_def detect_fields[] = {
         {"target_pid",
          FIELD_NUM,
          .src = {[EV_PTRACE] = SRC_ARG1, [EV_PROC_VM_WRITE] = SRC_ARG1,
+                 [EV_PROC_VM_READ] = SRC_ARG1,
                  [EV_SIGNAL] = SRC_ARG1}},
         {"signal", FIELD_NUM, .src = {[EV_SIGNAL] = SRC_ARG0}},
         {"syscall",

@@ -611,7 +611,7 @@ enum handler {
 	H_LINK, H_LINKAT, H_SYMLINK, H_SYMLINKAT, H_TRUNCATE, H_FTRUNCATE,
 	H_MMAP, H_MPROTECT, H_MEMFD,
 	H_SOCKET, H_CONNECT, H_BIND, H_LISTEN, H_ACCEPT, H_SENDTO, H_SENDMSG, H_DUP,
-	H_SETUID, H_SETGID, H_CAPSET, H_PTRACE, H_VM_WRITE, H_KILL, H_TGKILL,
+	H_SETUID, H_SETGID, H_CAPSET, H_PTRACE, H_VM_WRITE, H_VM_READ, H_KILL, H_TGKILL,
 	H_KMOD, H_BPF, H_UNSHARE, H_SETNS, H_CLONE, H_CLONE3,
 	H_MOUNT, H_UMOUNT, H_MOUNT_PATH0, H_OPEN_TREE, H_MOVE_MOUNT,
 };
@@ -631,7 +631,7 @@ static const volatile __u8 handlers[NR_MAX] = {
 	[33] = H_DUP, [292] = H_DUP,
 	[105] = H_SETUID, [113] = H_SETUID, [117] = H_SETUID, [122] = H_SETUID,
 	[106] = H_SETGID, [114] = H_SETGID, [119] = H_SETGID, [123] = H_SETGID,
-	[126] = H_CAPSET, [101] = H_PTRACE, [311] = H_VM_WRITE,
+	[126] = H_CAPSET, [101] = H_PTRACE, [311] = H_VM_WRITE, [310] = H_VM_READ,
 	[62] = H_KILL, [200] = H_KILL, [129] = H_KILL, [234] = H_TGKILL, [297] = H_TGKILL,
 	[175] = H_KMOD, [176] = H_KMOD, [313] = H_KMOD, [321] = H_BPF,
 	[272] = H_UNSHARE, [308] = H_SETNS, [56] = H_CLONE, [435] = H_CLONE3,
@@ -924,7 +924,8 @@ static __always_inline bool plan_priv(__u32 h, struct pt_regs *regs, struct plan
 		p->arg1 = (__s32)A(1);
 		return true;
 	case H_VM_WRITE:
-		p->type = EV_PROC_VM_WRITE;
+	case H_VM_READ:
+		p->type = h == H_VM_WRITE ? EV_PROC_VM_WRITE : EV_PROC_VM_READ;
 		p->arg1 = (__s32)A(0);
 		return true;
 	case H_KILL:

@@ -47,6 +47,7 @@ static const char *const event_names[EV_TYPE_MAX] = {
         [EV_HTTP_REQUEST] = "http_request",
         [EV_TLS_HELLO] = "tls_hello",
         [EV_UDP_DATAGRAM] = "udp_datagram",
+        [EV_PROC_VM_READ] = "proc_vm_read",
 };
 
 const char *event_type_name(enum event_type type)

@@ -63,6 +63,8 @@ enum event_type {
 	EV_HTTP_REQUEST, /* path = host, path2 = method SP path, data = user agent */
 	EV_TLS_HELLO,    /* path = SNI */
 	EV_UDP_DATAGRAM, /* data = sockaddr of the destination, arg0 = length */
+	/* added later: new types go here, so rules and stored reports keep their numbers */
+	EV_PROC_VM_READ, /* arg1 = target pid */
 	EV_TYPE_MAX,
 };
 

@@ -754,6 +754,7 @@ static const struct report_layout report_layouts[EV_TYPE_MAX] = {
         [EV_PRIV_CAPSET] = {.args = {{"effective", 0, FMT_HEX}, {"permitted", 1, FMT_HEX}}},
         [EV_PTRACE] = {.args = {{"request", 0, FMT_U}, {"target_pid", 1, FMT_I}}},
         [EV_PROC_VM_WRITE] = {.args = {{"target_pid", 1, FMT_I}}},
+        [EV_PROC_VM_READ] = {.args = {{"target_pid", 1, FMT_I}}},
         [EV_SIGNAL] = {.args = {{"signal", 0, FMT_I}, {"target_pid", 1, FMT_I}}},
         [EV_KMOD_LOAD] = {.args = {{"syscall", 0, FMT_U}}},
         [EV_BPF] = {.args = {{"command", 0, FMT_U}}},

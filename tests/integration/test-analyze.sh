@@ -42,11 +42,29 @@ check "a text file without a shebang is unsupported" test "$status" = 2
 
 printf '#!/bin/sh\necho shell-ran; id -u\n' >"$work/invoice.pdf"
 run script "$work/invoice.pdf"
-check "a shell script named invoice.pdf runs (exit status 3: no verdict yet)" test "$status" = 3
+check "a harmless shell script named invoice.pdf runs and is clean (exit status 0)" test "$status" = 0
 check "its output is captured" out_has "shell-ran"
-check "the verdict section says no verdict was computed" jqr '.verdict.computed == false and .verdict.result == "none"'
+check "the verdict is computed, clean, with the rules' version" jqr '.verdict.computed == true and .verdict.result == "clean" and (.verdict.rules_version | startswith("rules-"))'
 check "the report has the top-level keys" jqr 'has("sha256") and has("verdict") and has("processes") and has("events") and has("network") and has("dropped")'
-check "the summary states that this is not a clean verdict" grep -q "not a clean verdict" "$work/script.out"
+check "the summary gives the verdict" grep -q "^Verdict: clean" "$work/script.out"
+
+run noverdict --no-verdict "$work/invoice.pdf"
+check "--no-verdict analyses with exit status 3" test "$status" = 3
+check "--no-verdict never says clean" jqr '.verdict.computed == false and .verdict.result == "none"'
+check "--no-verdict's summary says it is not a clean verdict" grep -q "not a clean verdict" "$work/noverdict.out"
+
+printf '#!/bin/sh\necho "*/5 * * * * root /tmp/.x" > /etc/cron.d/x\nrm -f /root/.bash_history\ncat /etc/shadow >/dev/null\n' >"$work/persist.sh"
+run threat "$work/persist.sh"
+check "a sample that persists through cron is a threat (exit status 1)" test "$status" = 1
+check "its verdict names the cron technique with evidence in the timeline" jqr '(.verdict.techniques | index("T1053.003")) != null and ([.verdict.detections[] | select(.id == "ST-PERSIST-CRON") | .evidence[0]] | length == 1)'
+check "the evidence points at the cron write in the timeline" jqr '.events[[.verdict.detections[] | select(.id == "ST-PERSIST-CRON") | .evidence[0]][0]].path == "/etc/cron.d/x"'
+
+printf 'not a rule\n  - broken: [\n' >"$work/bad.yml"
+mkdir -p "$work/badrules/behaviour" "$work/badrules/yara"
+cp "$work/bad.yml" "$work/badrules/behaviour/bad.yml"
+run badrules --rules "$work/badrules" "$work/invoice.pdf"
+check "a broken rules database is refused with exit status 2" test "$status" = 2
+check "the refusal names the file, line and column" grep -qE "bad.yml:[0-9]+:[0-9]+" "$work/badrules.err"
 
 printf '#!/usr/bin/env python3\nimport os\nprint("py-ran", os.getuid())\n' >"$work/tool"
 run python "$work/tool"
@@ -68,7 +86,7 @@ check "a dynamic ELF runs" jqr '.analysis.outcome == "exited" and .analysis.main
 
 # --- JSON mode ---
 "$sandtrap" analyze --json --report-dir "$work/json" "$work/invoice.pdf" >"$work/json.out" 2>/dev/null
-check "--json prints the full report on stdout" jq -e '.verdict.result == "none"' "$work/json.out"
+check "--json prints the full report on stdout" jq -e '.verdict.result == "clean" and .sha256 != null' "$work/json.out"
 
 # --- the process tree, events, dropped files ---
 cat >"$work/behave.sh" <<'SH'

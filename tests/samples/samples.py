@@ -251,6 +251,48 @@ def run(argv):
     return 1 if failed[0] else 0
 
 
+def repeat(argv):
+    """Each chosen sample N times: the verdict, score, threat and techniques never vary."""
+    if len(argv) < 5:
+        print("usage: samples.py repeat SANDTRAP BUILD_DIR SAMPLES_DIR N PATH...", file=sys.stderr)
+        return 2
+    sandtrap, build_dir, samples_dir = (os.path.abspath(a) for a in argv[:3])
+    times = int(argv[3])
+    entries = parse_manifest(os.path.join(samples_dir, "manifest.yml"))
+    chosen = [e for e in entries if e["path"] in argv[4:]]
+    print("1..%d" % len(argv[4:]), flush=True)
+    failed = 0
+    work = tempfile.mkdtemp(prefix="sandtrap-repeat.")
+    jobs = max(1, int(os.environ.get("SANDTRAP_SAMPLES_JOBS", "2")))
+    try:
+        for i, path in enumerate(argv[4:], 1):
+            e = next((c for c in chosen if c["path"] == path), None)
+            seen, why = set(), ""
+            if e is None:
+                why = "not in the manifest"
+            else:
+                src = binary_for(e, samples_dir, build_dir)
+                with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+                    futs = []
+                    for k in range(times):
+                        d = os.path.join(work, "%d-%d" % (i, k))
+                        os.mkdir(d)
+                        futs.append(pool.submit(analyse, sandtrap, e, src, d, None))
+                    for f in futs:
+                        report, detail = f.result()
+                        v = (report or {}).get("verdict") or {}
+                        seen.add((v.get("result"), v.get("score"), v.get("threat"),
+                                  tuple(v.get("techniques") or []), detail if not report else ""))
+            good = e is not None and len(seen) == 1
+            failed += not good
+            print("%s %d - %s: the same verdict, score, threat and techniques %d times%s" % (
+                "ok" if good else "not ok", i, path, times,
+                "" if good else " (%s)" % (why or sorted(map(str, seen)))), flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] in ("check", "list"):
         try:
@@ -273,6 +315,8 @@ def main(argv):
         return 1 if bad else 0
     if argv and argv[0] == "run":
         return run(argv[1:])
+    if argv and argv[0] == "repeat":
+        return repeat(argv[1:])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -8,7 +8,7 @@ rule Linux_Miner_Stratum
     meta:
         description = "Stratum mining pool URL or protocol method names"
         family = "Linux.Miner.Generic"
-        attack = "T1496"
+        attack = "T1496.001"
         severity = "high"
     strings:
         $url_tcp = "stratum+tcp://" ascii wide nocase
@@ -27,7 +27,7 @@ rule Linux_Miner_XMRig
     meta:
         description = "XMRig-style miner: command-line options and RandomX strings"
         family = "Linux.Miner.XMRig"
-        attack = "T1496"
+        attack = "T1496.001"
         severity = "high"
     strings:
         $opt_donate = "donate-level" ascii

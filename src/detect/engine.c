@@ -149,6 +149,20 @@ static void proc_update(struct detect_run *r, const struct event *ev)
 	}
 }
 
+/* The path is the executable (or script) of the process or of one of its ancestors. */
+static bool path_is_lineage_exe(const struct detect_run *r, const struct run_proc *p,
+                                const char *path, size_t len)
+{
+	for (unsigned i = 0; i < RUN_LINEAGE_MAX && p; i++) {
+		if (p->exe_len && p->exe_len == len && memcmp(p->exe, path, len) == 0)
+			return true;
+		if (p->ppid == p->pid)
+			break;
+		p = proc_find(r, p->ppid);
+	}
+	return false;
+}
+
 static bool proc_descends(const struct detect_run *r, int32_t pid, int32_t ancestor)
 {
 	for (unsigned i = 0; i < RUN_LINEAGE_MAX && pid > 0; i++) {
@@ -354,8 +368,7 @@ static bool ctx_num(struct eval_ctx *x, const struct cond *cd, uint64_t *v)
 		return true;
 	case SRC_PATH_IS_EXE:
 		ctx_fixed(ev->path, EV_PATH_MAX, x->path, &x->path_len);
-		*v = x->proc && x->proc->exe_len && x->proc->exe_len == x->path_len &&
-		     memcmp(x->proc->exe, ev->path, (size_t)x->path_len) == 0;
+		*v = path_is_lineage_exe(x->r, x->proc, ev->path, (size_t)x->path_len);
 		return true;
 	case SRC_PORT:
 		ctx_sockaddr(x);
@@ -530,6 +543,8 @@ static int32_t group_key(const struct detect_run *r, const struct rule *rl, int3
 static bool partial_key_match(const struct detect_run *r, const struct rule *rl,
                               const struct run_partial *p, int32_t pid)
 {
+	if (rl->group == GROUP_ALL)
+		return true;
 	if (rl->group == GROUP_PID)
 		return p->key == pid;
 	return proc_descends(r, pid, p->key);
@@ -570,13 +585,15 @@ static void sequence_start(struct eval_ctx *x, uint32_t ri, size_t idx)
 	struct detect_run *r = x->r;
 	const struct rule *rl = &r->e->rules[ri];
 	struct run_partial *p = NULL;
+	int32_t key;
 
 	if (!(rl->step_types[0] & (1ull << x->ev->type)) || !cond_eval(x, rl->steps[0]))
 		return;
 	/* A repeated first step restarts its window instead of piling up partials. */
+	key = rl->group == GROUP_ALL ? 0 : x->ev->pid;
 	for (size_t i = 0; i < r->n_partials && !p; i++)
 		if (r->partials[i].rule == ri && r->partials[i].step == 1 &&
-		    r->partials[i].key == x->ev->pid)
+		    r->partials[i].key == key)
 			p = &r->partials[i];
 	if (!p) {
 		if (r->n_partials >= RUN_PARTIALS_MAX) {
@@ -585,7 +602,7 @@ static void sequence_start(struct eval_ctx *x, uint32_t ri, size_t idx)
 		}
 		p = &r->partials[r->n_partials++];
 	}
-	*p = (struct run_partial){.rule = ri, .step = 1, .key = x->ev->pid,
+	*p = (struct run_partial){.rule = ri, .step = 1, .key = key,
 	                          .start_ns = x->ev->time_ns, .evidence = {idx}, .n_evidence = 1};
 }
 

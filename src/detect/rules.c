@@ -1056,7 +1056,7 @@ static int rule_sequence(struct load_ctx *c, const struct ynode *n, struct rule 
 	if (r < 0)
 		return r;
 	rl->kind = RULE_SEQUENCE;
-	r = rule_group_parse(c, ytree_get(n, "by"), &rl->group, false);
+	r = rule_group_parse(c, ytree_get(n, "by"), &rl->group, true);
 	if (r < 0)
 		return r;
 	r = parse_duration(c, ytree_get(n, "within") ? ytree_get(n, "within") : n, &rl->within_ns);
@@ -1283,7 +1283,9 @@ static int files_list(int dirfd, struct rule_file *files, size_t *ret_n, char *e
 			snprintf(err, errsz, "behaviour: more than %d rule files", RULE_FILES_MAX);
 			return -E2BIG;
 		}
-		snprintf(files[n++].name, sizeof(files[0].name), "behaviour/%s", de->d_name);
+		/* The precision tells the compiler what name_is_rule_file() already checked. */
+		snprintf(files[n++].name, sizeof(files[0].name), "behaviour/%.*s", RULE_NAME_MAX,
+		         de->d_name);
 	}
 	closedir(d);
 	qsort(files, n, sizeof(*files), name_cmp);

@@ -10,13 +10,20 @@
 
 #include <string.h>
 
-/* Score bands: clean < 30 <= suspicious < 90 <= malicious; the bonus never crosses a band. */
+/*
+ * The score adds up the detections: clean < 30 <= suspicious < 90 <= malicious. One
+ * critical detection is malicious on its own; so are a high and a medium, or three mediums,
+ * because independent pieces of evidence from one sample corroborate each other. Weak
+ * static signals together add at most WEAK_SCORE_MAX, so alone they never go past
+ * suspicious.
+ */
 static const int severity_weight[] = {
-        [DETECT_SEV_INFO] = 5,      [DETECT_SEV_LOW] = 20,      [DETECT_SEV_MEDIUM] = 45,
-        [DETECT_SEV_HIGH] = 70,     [DETECT_SEV_CRITICAL] = 90,
+        [DETECT_SEV_INFO] = 0,      [DETECT_SEV_LOW] = 10,      [DETECT_SEV_MEDIUM] = 30,
+        [DETECT_SEV_HIGH] = 60,     [DETECT_SEV_CRITICAL] = 100,
 };
-#define TECHNIQUE_BONUS     3
-#define TECHNIQUE_BONUS_MAX 9
+#define SCORE_SUSPICIOUS 30
+#define SCORE_MALICIOUS  90
+#define WEAK_SCORE_MAX   30
 
 static const char *const severity_names[] = {"info", "low", "medium", "high", "critical"};
 
@@ -198,6 +205,32 @@ static int hits_collect(struct detect_run *r)
 	return 0;
 }
 
+/* The sum of the weights of the distinct detections, weak signals capped, at most 100. */
+static int verdict_score(const struct detect_run *r, bool family)
+{
+	size_t n_rules = r->n_hits - r->n_signals;
+	int score = family ? 100 : 0, weak = 0;
+
+	for (size_t i = 0; i < n_rules; i++)
+		score += severity_weight[r->hits[i].severity];
+	for (size_t i = 0; i < r->n_signals; i++) {
+		int w = severity_weight[r->hits[n_rules + i].severity];
+		bool seen = false;
+
+		/* A YARA rule matching the object and a dropped file is one piece of evidence. */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(r->signals[k].kind, r->signals[i].kind) == 0 &&
+			       strcmp(r->signals[k].id, r->signals[i].id) == 0;
+		if (seen)
+			continue;
+		if (r->signals[i].weak)
+			weak += w;
+		else
+			score += w;
+	}
+	return MIN(100, score + MIN(weak, WEAK_SCORE_MAX));
+}
+
 int detect_run_finish(struct detect_run *r, struct detect_verdict *ret)
 {
 	const struct detect_engine *e = r->e;
@@ -224,12 +257,10 @@ int detect_run_finish(struct detect_run *r, struct detect_verdict *ret)
 
 	if (top < 0)
 		return 0;
-	ret->score = MIN(100, severity_weight[top] +
-	                              (int)MIN((size_t)TECHNIQUE_BONUS_MAX,
-	                                       TECHNIQUE_BONUS * (MAX(ret->n_techniques, 1) - 1)));
-	if (top == DETECT_SEV_CRITICAL || family)
+	ret->score = verdict_score(r, family);
+	if (ret->score >= SCORE_MALICIOUS)
 		ret->result = DETECT_MALICIOUS;
-	else if (top >= DETECT_SEV_MEDIUM)
+	else if (ret->score >= SCORE_SUSPICIOUS)
 		ret->result = DETECT_SUSPICIOUS;
 	else
 		return 0;

@@ -398,6 +398,8 @@ int BPF_PROG(on_cgroup_rmdir, struct cgroup *cgrp, const char *path)
  * and the result is known.
  */
 #define AT_FDCWD            -100
+#define UTIME_NOW_NS        ((1l << 30) - 1l)
+#define UTIME_OMIT_NS       ((1l << 30) - 2l)
 #define AT_REMOVEDIR        0x200
 #define MAP_ANONYMOUS       0x20
 #define O_DIRECTORY         0x10000
@@ -614,6 +616,7 @@ enum handler {
 	H_SETUID, H_SETGID, H_CAPSET, H_PTRACE, H_VM_WRITE, H_VM_READ, H_KILL, H_TGKILL,
 	H_KMOD, H_BPF, H_UNSHARE, H_SETNS, H_CLONE, H_CLONE3,
 	H_MOUNT, H_UMOUNT, H_MOUNT_PATH0, H_OPEN_TREE, H_MOVE_MOUNT,
+	H_UTIME, H_UTIMES, H_FUTIMESAT, H_UTIMENSAT, H_SETXATTR, H_FSETXATTR,
 };
 
 static const volatile __u8 handlers[NR_MAX] = {
@@ -637,6 +640,8 @@ static const volatile __u8 handlers[NR_MAX] = {
 	[272] = H_UNSHARE, [308] = H_SETNS, [56] = H_CLONE, [435] = H_CLONE3,
 	[165] = H_MOUNT, [166] = H_UMOUNT, [155] = H_MOUNT_PATH0, [430] = H_MOUNT_PATH0,
 	[428] = H_OPEN_TREE, [429] = H_MOVE_MOUNT,
+	[132] = H_UTIME, [235] = H_UTIMES, [261] = H_FUTIMESAT, [280] = H_UTIMENSAT,
+	[188] = H_SETXATTR, [189] = H_SETXATTR, [190] = H_FSETXATTR,
 };
 
 #define A(i) regs_arg(regs, i)
@@ -760,6 +765,62 @@ static __always_inline bool plan_attr(__u32 h, struct pt_regs *regs, struct plan
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Explicit file times: arg0 = the modification time set, in seconds; 0 when the call sets
+ * "now" (a NULL times pointer or UTIME_NOW), as touch without a date does.
+ */
+static __always_inline bool plan_times(__u32 h, struct pt_regs *regs, struct plan *p)
+{
+	__s64 t[4] = {};
+	__u64 times;
+
+	switch (h) {
+	case H_UTIME:
+	case H_UTIMES:
+		plan_path(&p->p1, PK_AT, AT_FDCWD, A(0));
+		times = A(1);
+		break;
+	case H_FUTIMESAT:
+		plan_path(&p->p1, PK_AT, A(0), A(1));
+		times = A(2);
+		break;
+	case H_UTIMENSAT:
+		/* futimens(fd) is utimensat(fd, NULL, ...). */
+		if (A(1))
+			plan_path(&p->p1, PK_AT, A(0), A(1));
+		else
+			plan_path(&p->p1, PK_FD, A(0), 0);
+		times = A(2);
+		break;
+	default:
+		return false;
+	}
+	p->type = EV_FILE_UTIMES;
+	if (times)
+		bpf_probe_read_user(t, sizeof(t), (void *)times);
+	/* struct utimbuf: actime, modtime; timeval/timespec pairs: sec, usec/nsec each. */
+	if (h == H_UTIME)
+		p->arg0 = t[1];
+	else if (h == H_UTIMENSAT && (t[3] == UTIME_NOW_NS || t[3] == UTIME_OMIT_NS))
+		p->arg0 = 0;
+	else
+		p->arg0 = t[2];
+	return true;
+}
+
+static __always_inline bool plan_xattr(__u32 h, struct pt_regs *regs, struct plan *p)
+{
+	if (h != H_SETXATTR && h != H_FSETXATTR)
+		return false;
+	p->type = EV_FILE_XATTR;
+	if (h == H_SETXATTR)
+		plan_path(&p->p1, PK_AT, AT_FDCWD, A(0));
+	else
+		plan_path(&p->p1, PK_FD, A(0), 0);
+	plan_path(&p->p2, PK_USTR, 0, A(1));
+	return true;
 }
 
 static __always_inline bool plan_link(__u32 h, struct pt_regs *regs, struct plan *p)
@@ -1007,7 +1068,8 @@ static __always_inline bool plan_build(__u32 h, struct pt_regs *regs, struct pla
 		return plan_write(regs, p);
 	return plan_file(h, regs, p) || plan_attr(h, regs, p) || plan_link(h, regs, p) ||
 	       plan_mem(h, regs, p) || plan_net(h, regs, p) || plan_priv(h, regs, p) ||
-	       plan_kernel(h, regs, p) || plan_mount(h, regs, p);
+	       plan_kernel(h, regs, p) || plan_mount(h, regs, p) || plan_times(h, regs, p) ||
+	       plan_xattr(h, regs, p);
 }
 
 /*

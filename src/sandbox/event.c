@@ -48,6 +48,8 @@ static const char *const event_names[EV_TYPE_MAX] = {
         [EV_TLS_HELLO] = "tls_hello",
         [EV_UDP_DATAGRAM] = "udp_datagram",
         [EV_PROC_VM_READ] = "proc_vm_read",
+        [EV_FILE_UTIMES] = "file_utimes",
+        [EV_FILE_XATTR] = "file_xattr",
 };
 
 const char *event_type_name(enum event_type type)

@@ -65,6 +65,8 @@ enum event_type {
 	EV_UDP_DATAGRAM, /* data = sockaddr of the destination, arg0 = length */
 	/* added later: new types go here, so rules and stored reports keep their numbers */
 	EV_PROC_VM_READ, /* arg1 = target pid */
+	EV_FILE_UTIMES,  /* arg0 = modification time set (seconds), 0 for "now" */
+	EV_FILE_XATTR,   /* path2 = attribute name (setxattr family) */
 	EV_TYPE_MAX,
 };
 

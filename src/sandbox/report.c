@@ -755,6 +755,8 @@ static const struct report_layout report_layouts[EV_TYPE_MAX] = {
         [EV_PTRACE] = {.args = {{"request", 0, FMT_U}, {"target_pid", 1, FMT_I}}},
         [EV_PROC_VM_WRITE] = {.args = {{"target_pid", 1, FMT_I}}},
         [EV_PROC_VM_READ] = {.args = {{"target_pid", 1, FMT_I}}},
+        [EV_FILE_UTIMES] = {.path_key = "path", .args = {{"mtime", 0, FMT_I}}},
+        [EV_FILE_XATTR] = {.path_key = "path", .path2_key = "name"},
         [EV_SIGNAL] = {.args = {{"signal", 0, FMT_I}, {"target_pid", 1, FMT_I}}},
         [EV_KMOD_LOAD] = {.args = {{"syscall", 0, FMT_U}}},
         [EV_BPF] = {.args = {{"command", 0, FMT_U}}},

@@ -182,7 +182,7 @@ static void miner_strings_match_with_family_and_technique(void **state)
 	assert_non_null(h);
 	assert_int_equal(h->kind, SIG_YARA);
 	assert_string_equal(h->family, "Linux.Miner.Generic");
-	assert_string_equal(h->technique, "T1496");
+	assert_string_equal(h->technique, "T1496.001");
 	assert_int_equal(h->severity, 3);
 	assert_false(h->weak);
 	assert_string_equal(staticsig_kind_name(h->kind), "yara");

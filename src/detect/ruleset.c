@@ -9,19 +9,44 @@
 #include <string.h>
 #include <unistd.h>
 
-static void ruleset_make_version(struct ruleset *rs)
+/*
+ * The rules' release date from DIR/DATE (one line, YYYY-MM-DD), as YYYYMMDD; "undated" when
+ * the file is missing or malformed, so a hand-made rule directory still loads.
+ */
+static void ruleset_date(const char *dir, char *out, size_t sz)
 {
-	char both[256];
+	char path[4096], line[32] = "";
+	FILE *f;
+
+	snprintf(out, sz, "undated");
+	if (snprintf(path, sizeof(path), "%s/DATE", dir) >= (int)sizeof(path))
+		return;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f) && strlen(line) >= 10 &&
+	    strspn(line, "0123456789") == 4 && line[4] == '-' &&
+	    strspn(line + 5, "0123456789") == 2 && line[7] == '-' &&
+	    strspn(line + 8, "0123456789") == 2 && (line[10] == '\n' || line[10] == '\0'))
+		snprintf(out, sz, "%.4s%.2s%.2s", line, line + 5, line + 8);
+	fclose(f);
+}
+
+/* "rules-DATE-HASH": HASH covers the behaviour rules, the YARA rules, the hash lists and DATE. */
+static void ruleset_make_version(struct ruleset *rs, const char *dir)
+{
+	char both[256], date[16];
 	struct file_hashes h;
 	int n;
 
-	n = snprintf(both, sizeof(both), "%s\n%s\n", detect_engine_version(rs->engine),
-		     staticsig_digest(rs->sigs));
+	ruleset_date(dir, date, sizeof(date));
+	n = snprintf(both, sizeof(both), "%s\n%s\n%s\n", detect_engine_version(rs->engine),
+		     staticsig_digest(rs->sigs), date);
 	if (n < 0 || hash_buf(both, MIN((size_t)n, sizeof(both) - 1), &h) < 0) {
 		snprintf(rs->version, sizeof(rs->version), "%s", detect_engine_version(rs->engine));
 		return;
 	}
-	snprintf(rs->version, sizeof(rs->version), "rules-%.12s", h.sha256);
+	snprintf(rs->version, sizeof(rs->version), "rules-%s-%.12s", date, h.sha256);
 }
 
 int ruleset_load(const char *dir, const char *const *extra_yara, struct ruleset **ret,
@@ -39,7 +64,7 @@ int ruleset_load(const char *dir, const char *const *extra_yara, struct ruleset 
 		ruleset_free(rs);
 		return r;
 	}
-	ruleset_make_version(rs);
+	ruleset_make_version(rs, dir);
 	*ret = rs;
 	return 0;
 }

@@ -13,7 +13,7 @@
 struct ruleset {
 	struct detect_engine *engine;
 	struct staticsig_db *sigs;
-	char version[32]; /* "rules-" and 12 hex digits */
+	char version[48]; /* "rules-YYYYMMDD-" (or "rules-undated-") and 12 hex digits */
 };
 
 /* extra_yara: NULL-terminated, may be NULL. On failure err says which file and why. */

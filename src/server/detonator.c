@@ -3,6 +3,7 @@
 
 #include "analysis.h"
 #include "capture.h"
+#include "cgroup.h"
 #include "fileio.h"
 #include "jobmsg.h"
 #include "log.h"
@@ -11,6 +12,7 @@
 
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
@@ -239,6 +241,28 @@ static void detonator_signal(struct detonator *d, int sfd)
 	kill(d->cfg->http_pid, SIGTERM);
 }
 
+/* Job directories of workers that died (a kill -9 of the server) go at the next start. */
+static void detonator_sweep_jobs(void)
+{
+	DIR *d = opendir(JOBS_DIR);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[512];
+		long long id;
+		int pid;
+
+		if (sscanf(de->d_name, "%d-%lld", &pid, &id) != 2 || pid <= 0 ||
+		    (kill(pid, 0) == 0 || errno != ESRCH))
+			continue;
+		snprintf(path, sizeof(path), JOBS_DIR "/%s", de->d_name);
+		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	}
+	closedir(d);
+}
+
 int detonator_run(const struct detonator_config *cfg)
 {
 	struct detonator d = { .cfg = cfg };
@@ -254,6 +278,8 @@ int detonator_run(const struct detonator_config *cfg)
 	if (sfd < 0)
 		return log_errno(neg_errno(), "detonator: cannot create a signalfd");
 	detonator_reap(&d);
+	cgroup_sweep_orphans();
+	detonator_sweep_jobs();
 
 	while (!d.http_gone || d.busy > 0) {
 		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },

@@ -220,8 +220,7 @@ int main(int argc, char **argv)
 	r = config_parse(argc, argv, &d.cfg);
 	if (r != 0)
 		return r > 0 ? 0 : 2;
-	if (d.cfg.verbose)
-		log_set_level(LOG_DEBUG);
+	log_set_level(d.cfg.verbose ? LOG_DEBUG : LOG_INFO);
 	if (geteuid() != 0) {
 		log_error("sandtrapd: must start as root (detonation needs namespaces, cgroups "
 			  "and eBPF); the HTTP process drops root itself");

@@ -390,17 +390,35 @@ static int result_record(struct store *s, int64_t id, const struct store_verdict
 	return 0;
 }
 
+static int submission_running(struct store *s, int64_t id)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s, "SELECT status FROM submissions WHERE id = ?", &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return -ENOENT;
+	return strcmp((const char *)sqlite3_column_text(st, 0), "running") == 0 ? 0 : -EALREADY;
+}
+
+/*
+ * Under the lock throughout: the check that the submission still runs, the report file,
+ * then the transaction. A second result for the same submission changes nothing.
+ */
 int store_result_put(struct store *s, int64_t id, const struct store_verdict *v,
 		     const char *report, size_t len)
 {
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
 	char path[64];
 	int r;
 
+	r = submission_running(s, id);
+	if (r < 0)
+		return r;
 	r = store_files_report_put(s->dirfd, id, report, len, path, sizeof(path));
 	if (r < 0)
 		return r;
-
-	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
 	if (db_exec(s, "BEGIN IMMEDIATE") < 0)
 		return -EIO;
 	r = result_record(s, id, v, path);

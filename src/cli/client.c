@@ -45,15 +45,15 @@ static size_t client_sink(char *data, size_t size, size_t n, void *userdata)
 	return add;
 }
 
-int client_request(const struct client *c, const char *method, const char *path,
-		   const void *body, size_t len, struct client_response *ret)
+int client_request(const struct client *c, const char *method, const char *path, const void *body,
+                   size_t len, struct client_response *ret)
 {
 	CURL *curl = curl_easy_init();
 	struct curl_slist *hdr = NULL;
 	char url[2048], auth[512];
 	CURLcode rc;
 
-	*ret = (struct client_response){ 0 };
+	*ret = (struct client_response){0};
 	if (!curl)
 		return -ENOMEM;
 	snprintf(url, sizeof(url), "%s%s", c->server, path);
@@ -92,7 +92,7 @@ int client_request(const struct client *c, const char *method, const char *path,
 void client_response_free(struct client_response *r)
 {
 	free(r->body);
-	*r = (struct client_response){ 0 };
+	*r = (struct client_response){0};
 }
 
 const char *client_error_text(const struct client_response *r)

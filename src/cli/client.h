@@ -24,16 +24,16 @@ struct client_response {
 };
 
 /* One request; body may be NULL. 0 when any HTTP answer came back. */
-int client_request(const struct client *c, const char *method, const char *path,
-		   const void *body, size_t len, struct client_response *ret);
+int client_request(const struct client *c, const char *method, const char *path, const void *body,
+                   size_t len, struct client_response *ret);
 void client_response_free(struct client_response *r);
 
 /* The server's {"error": "..."} or the status line, for a message to the user. */
 const char *client_error_text(const struct client_response *r);
 
 /* The common options of the server commands, for their --help. */
-#define CLIENT_OPTIONS_HELP                                                                       \
-	"  --server URL       sandtrapd's address (default $SANDTRAP_SERVER, else\n"              \
-	"                     " CLIENT_DEFAULT_SERVER ")\n"                                      \
-	"  --token TOKEN      API token (default $SANDTRAP_TOKEN)\n"                           \
+#define CLIENT_OPTIONS_HELP                                                                        \
+	"  --server URL       sandtrapd's address (default $SANDTRAP_SERVER, else\n"               \
+	"                     " CLIENT_DEFAULT_SERVER ")\n"                                        \
+	"  --token TOKEN      API token (default $SANDTRAP_TOKEN)\n"                               \
 	"  -h, --help         show this help\n"

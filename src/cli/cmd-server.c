@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OBJECT_MAX      (4ull << 30)
+#define OBJECT_MAX       (4ull << 30)
 #define POLL_INTERVAL_US 200000
 
 enum { EXIT_CLEAN = 0, EXIT_THREAT = 1, EXIT_ERROR = 2 };
@@ -33,20 +33,18 @@ struct server_cli {
 
 enum { OPT_SERVER = 256, OPT_TOKEN, OPT_JSON, OPT_WAIT, OPT_PRIORITY, OPT_TIMEOUT };
 
-static const struct option options[] = {
-	{ "server", required_argument, NULL, OPT_SERVER },
-	{ "token", required_argument, NULL, OPT_TOKEN },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "wait", no_argument, NULL, OPT_WAIT },
-	{ "priority", required_argument, NULL, OPT_PRIORITY },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "help", no_argument, NULL, 'h' },
-	{}
-};
+static const struct option options[] = {{"server", required_argument, NULL, OPT_SERVER},
+                                        {"token", required_argument, NULL, OPT_TOKEN},
+                                        {"json", no_argument, NULL, OPT_JSON},
+                                        {"wait", no_argument, NULL, OPT_WAIT},
+                                        {"priority", required_argument, NULL, OPT_PRIORITY},
+                                        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {}};
 
 /* 0 to go on, 1 after help, -EINVAL on a usage error. nargs: positional arguments. */
-static int server_cli_parse(struct server_cli *s, const char *cmd, const char *usage,
-			    int nargs, int argc, char **argv)
+static int server_cli_parse(struct server_cli *s, const char *cmd, const char *usage, int nargs,
+                            int argc, char **argv)
 {
 	int opt;
 
@@ -88,7 +86,7 @@ static int server_cli_parse(struct server_cli *s, const char *cmd, const char *u
 
 /* A JSON object answer with the expected status, else a message and NULL. */
 static struct json_object *server_get(struct server_cli *s, const char *cmd, const char *path,
-				      long want)
+                                      long want)
 {
 	struct client_response r;
 	struct json_object *o;
@@ -143,19 +141,18 @@ static void verdict_print(struct json_object *v)
 /* --- submit --- */
 
 static const char submit_usage[] =
-	"Usage: sandtrap submit [OPTIONS] FILE\n"
-	"\n"
-	"Send FILE to sandtrapd for analysis. With --wait, show its progress (queued,\n"
-	"running, done) and then the verdict. A file with a fresh verdict is answered from\n"
-	"the server's cache without running again.\n"
-	"\n"
-	"Options:\n"
-	"  --wait             wait for the verdict\n"
-	"  --priority P       high (an agent holding a user's access) or normal\n"
-	"  --timeout SEC      analysis time (default: the server's)\n"
-	"  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP
-	"\n"
-	"Exit status: 0 clean (or queued, without --wait), 1 threat found, 2 error.\n";
+        "Usage: sandtrap submit [OPTIONS] FILE\n"
+        "\n"
+        "Send FILE to sandtrapd for analysis. With --wait, show its progress (queued,\n"
+        "running, done) and then the verdict. A file with a fresh verdict is answered from\n"
+        "the server's cache without running again.\n"
+        "\n"
+        "Options:\n"
+        "  --wait             wait for the verdict\n"
+        "  --priority P       high (an agent holding a user's access) or normal\n"
+        "  --timeout SEC      analysis time (default: the server's)\n"
+        "  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP "\n"
+        "Exit status: 0 clean (or queued, without --wait), 1 threat found, 2 error.\n";
 
 static int submit_wait(struct server_cli *s, int64_t id, struct json_object **ret)
 {
@@ -197,7 +194,7 @@ static int submit_post(struct server_cli *s, struct json_object **ret)
 		return -EIO;
 	}
 	n = snprintf(path, sizeof(path), "/api/v1/submissions?priority=%s",
-		     s->priority ? s->priority : "normal");
+	             s->priority ? s->priority : "normal");
 	if (s->timeout)
 		snprintf(path + n, sizeof(path) - n, "&timeout=%s", s->timeout);
 	if (client_request(&s->c, "POST", path, buf, len, &r) < 0)
@@ -214,7 +211,7 @@ static int submit_post(struct server_cli *s, struct json_object **ret)
 
 int cmd_submit(int argc, char **argv)
 {
-	struct server_cli s = { 0 };
+	struct server_cli s = {0};
 	struct json_object *o = NULL, *done = NULL, *v;
 	int r, status = EXIT_ERROR;
 
@@ -224,7 +221,7 @@ int cmd_submit(int argc, char **argv)
 	if (submit_post(&s, &o) < 0)
 		return EXIT_ERROR;
 	fprintf(stderr, "submission %s: %s%s\n", jstr(o, "id"), jstr(o, "sha256"),
-		json_object_get_boolean(json_object_object_get(o, "cached")) ? " (cached)" : "");
+	        json_object_get_boolean(json_object_object_get(o, "cached")) ? " (cached)" : "");
 	if (!s.wait && strcmp(jstr(o, "status"), "done") != 0) {
 		if (s.json)
 			printf("%s\n", json_object_to_json_string(o));
@@ -253,15 +250,14 @@ out:
 /* --- lookup --- */
 
 static const char lookup_usage[] =
-	"Usage: sandtrap lookup [OPTIONS] FILE|SHA256\n"
-	"\n"
-	"The server's verdict for a file (hashed here, never sent) or a sha256: verdict,\n"
-	"threat, score, when it was scanned, with which rules, and whether it is fresh.\n"
-	"\n"
-	"Options:\n"
-	"  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP
-	"\n"
-	"Exit status: 0 clean, 1 threat found, 2 unknown to the server or error.\n";
+        "Usage: sandtrap lookup [OPTIONS] FILE|SHA256\n"
+        "\n"
+        "The server's verdict for a file (hashed here, never sent) or a sha256: verdict,\n"
+        "threat, score, when it was scanned, with which rules, and whether it is fresh.\n"
+        "\n"
+        "Options:\n"
+        "  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP "\n"
+        "Exit status: 0 clean, 1 threat found, 2 unknown to the server or error.\n";
 
 static int lookup_sha256(const char *arg, char ret[65])
 {
@@ -285,7 +281,7 @@ static int lookup_sha256(const char *arg, char ret[65])
 
 int cmd_lookup(int argc, char **argv)
 {
-	struct server_cli s = { 0 };
+	struct server_cli s = {0};
 	struct json_object *o;
 	char sha[65], path[128];
 	int r, status;
@@ -311,13 +307,13 @@ int cmd_lookup(int argc, char **argv)
 /* --- report --- */
 
 static const char report_usage[] =
-	"Usage: sandtrap report [OPTIONS] ID\n"
-	"\n"
-	"The report of submission ID: a short summary, or with --json the full report\n"
-	"(docs/report-schema.md). Needs an analyst or admin token.\n"
-	"\n"
-	"Options:\n"
-	"  --json             print the full JSON report\n" CLIENT_OPTIONS_HELP;
+        "Usage: sandtrap report [OPTIONS] ID\n"
+        "\n"
+        "The report of submission ID: a short summary, or with --json the full report\n"
+        "(docs/report-schema.md). Needs an analyst or admin token.\n"
+        "\n"
+        "Options:\n"
+        "  --json             print the full JSON report\n" CLIENT_OPTIONS_HELP;
 
 static void report_summary(struct json_object *rep)
 {
@@ -342,7 +338,7 @@ static void report_summary(struct json_object *rep)
 
 int cmd_report(int argc, char **argv)
 {
-	struct server_cli s = { 0 };
+	struct server_cli s = {0};
 	struct client_response r;
 	struct json_object *rep;
 	char path[128], *end;
@@ -382,17 +378,17 @@ int cmd_report(int argc, char **argv)
 /* --- status --- */
 
 static const char status_usage[] =
-	"Usage: sandtrap status [OPTIONS]\n"
-	"\n"
-	"The server's node name, version, slots busy and total, queue depth, analyses done,\n"
-	"rules version and uptime. Needs an analyst or admin token.\n"
-	"\n"
-	"Options:\n"
-	"  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP;
+        "Usage: sandtrap status [OPTIONS]\n"
+        "\n"
+        "The server's node name, version, slots busy and total, queue depth, analyses done,\n"
+        "rules version and uptime. Needs an analyst or admin token.\n"
+        "\n"
+        "Options:\n"
+        "  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP;
 
 int cmd_status(int argc, char **argv)
 {
-	struct server_cli s = { 0 };
+	struct server_cli s = {0};
 	struct json_object *o;
 	int r;
 
@@ -406,7 +402,7 @@ int cmd_status(int argc, char **argv)
 		printf("%s\n", json_object_to_json_string(o));
 	} else {
 		json_object_object_foreach(o, key, val)
-			printf("%-16s %s\n", key, json_object_get_string(val));
+		        printf("%-16s %s\n", key, json_object_get_string(val));
 	}
 	json_object_put(o);
 	return EXIT_CLEAN;

@@ -38,4 +38,4 @@ void config_usage(void);
 
 /* The host and port of cfg->listen, and whether the host is a loopback address. */
 int config_listen_parse(const char *listen, char *host, unsigned hostsz, unsigned *ret_port,
-			bool *ret_loopback);
+                        bool *ret_loopback);

@@ -25,8 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define JOBS_DIR          "/run/sandtrap/jobs"
-#define OBJECT_MAX        (256ull << 20)
+#define JOBS_DIR            "/run/sandtrap/jobs"
+#define OBJECT_MAX          (256ull << 20)
 #define DETONATOR_SLOTS_MAX 64
 
 struct worker {
@@ -43,7 +43,7 @@ struct detonator {
 
 static void detonator_fail(int sock, int64_t id, int err, const char *why)
 {
-	struct jobmsg_result res = { .magic = JOBMSG_MAGIC, .status = err, .id = id };
+	struct jobmsg_result res = {.magic = JOBMSG_MAGIC, .status = err, .id = id};
 
 	snprintf(res.why, sizeof(res.why), "%s", why);
 	jobmsg_result_send(sock, &res, -1);
@@ -96,7 +96,7 @@ static int worker_report_fd(struct report *rep, int *ret_fd)
 }
 
 static int worker_analyse(const struct detonator_config *cfg, const struct jobmsg_job *job,
-			  const char *dir, char *why, size_t whysz, int *ret_fd)
+                          const char *dir, char *why, size_t whysz, int *ret_fd)
 {
 	struct analysis_options o;
 	struct capture *cap = NULL;
@@ -129,10 +129,9 @@ static int worker_analyse(const struct detonator_config *cfg, const struct jobms
 }
 
 /* The worker: one job, one guest, one result message, then it exits. */
-static int worker_main(const struct detonator_config *cfg, const struct jobmsg_job *job,
-		       int obj_fd)
+static int worker_main(const struct detonator_config *cfg, const struct jobmsg_job *job, int obj_fd)
 {
-	struct jobmsg_result res = { .magic = JOBMSG_MAGIC, .id = job->id };
+	struct jobmsg_result res = {.magic = JOBMSG_MAGIC, .id = job->id};
 	char dir[128];
 	_cleanup_close_ int report_fd = -1;
 	int r;
@@ -174,12 +173,12 @@ static int detonator_spawn(struct detonator *d, const struct jobmsg_job *job, in
 	}
 	for (unsigned i = 0; i < ARRAY_SIZE(d->workers); i++)
 		if (d->workers[i].pid == 0) {
-			d->workers[i] = (struct worker){ .pid = pid, .job_id = job->id };
+			d->workers[i] = (struct worker){.pid = pid, .job_id = job->id};
 			break;
 		}
 	d->busy++;
 	log_info("detonator: job %lld in worker %d (timeout %u s)", (long long)job->id, pid,
-		 job->timeout_sec);
+	         job->timeout_sec);
 	return 0;
 }
 
@@ -218,8 +217,8 @@ static void detonator_reap(struct detonator *d)
 				continue;
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 				detonator_fail(d->cfg->sock, w->job_id, -ECHILD,
-					       "the detonation worker died");
-			*w = (struct worker){ 0 };
+				               "the detonation worker died");
+			*w = (struct worker){0};
 			d->busy--;
 		}
 	}
@@ -237,7 +236,7 @@ static void detonator_signal(struct detonator *d, int sfd)
 	}
 	/* SIGTERM/SIGINT: the HTTP process stops taking work and waits for what runs. */
 	log_info("detonator: signal %u, asking the HTTP process %d to stop", si.ssi_signo,
-		 d->cfg->http_pid);
+	         d->cfg->http_pid);
 	kill(d->cfg->http_pid, SIGTERM);
 }
 
@@ -265,7 +264,7 @@ static void detonator_sweep_jobs(void)
 
 int detonator_run(const struct detonator_config *cfg)
 {
-	struct detonator d = { .cfg = cfg };
+	struct detonator d = {.cfg = cfg};
 	sigset_t set;
 	_cleanup_close_ int sfd = -1;
 	bool sock_open = true;
@@ -282,8 +281,8 @@ int detonator_run(const struct detonator_config *cfg)
 	detonator_sweep_jobs();
 
 	while (!d.http_gone || d.busy > 0) {
-		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
-				       { .fd = sock_open ? cfg->sock : -1, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
+		                      {.fd = sock_open ? cfg->sock : -1, .events = POLLIN}};
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			return log_errno(neg_errno(), "detonator: poll");

@@ -12,11 +12,11 @@
 struct ruleset;
 
 struct detonator_config {
-	int sock;                   /* the privileged end of the socketpair */
-	pid_t http_pid;             /* the unprivileged child: its exit ends the loop */
-	unsigned slots;             /* workers at most at once */
+	int sock;       /* the privileged end of the socketpair */
+	pid_t http_pid; /* the unprivileged child: its exit ends the loop */
+	unsigned slots; /* workers at most at once */
 	const struct ruleset *rules;
-	const char *image_dir;      /* NULL: the host's OS directories */
+	const char *image_dir; /* NULL: the host's OS directories */
 };
 
 /* Runs until the HTTP process has exited and every worker is reaped. */

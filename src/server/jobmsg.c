@@ -9,12 +9,12 @@
 
 static int jobmsg_send(int sock, const void *msg, size_t len, int fd)
 {
-	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t n;
 
 	if (fd >= 0) {
@@ -44,13 +44,15 @@ static int jobmsg_send(int sock, const void *msg, size_t len, int fd)
  */
 static int jobmsg_recv(int sock, void *msg, size_t len, int *ret_fd)
 {
-	struct iovec iov = { .iov_base = msg, .iov_len = len };
+	struct iovec iov = {.iov_base = msg, .iov_len = len};
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
 	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = u.buf,
+	                    .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *c;
 	int fd = -1, bad = 0;
 	ssize_t n;

@@ -48,7 +48,7 @@ static void store_files_clean_tmp(int dirfd)
 
 int store_files_init(int dirfd)
 {
-	static const char *const dirs[] = { "objects", "reports", "tmp" };
+	static const char *const dirs[] = {"objects", "reports", "tmp"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		if (mkdirat(dirfd, dirs[i], 0700) < 0 && errno != EEXIST)
@@ -68,8 +68,8 @@ static int fsync_dir(int dirfd, const char *path)
 
 /* tmp/<unique>, written by fn, fsync'd, renamed to dst, dst's directory fsync'd. */
 static int store_files_commit(int dirfd, const char *dst_dir, const char *dst,
-			      int (*fn)(int fd, const void *buf, size_t len), const void *buf,
-			      size_t len, mode_t mode)
+                              int (*fn)(int fd, const void *buf, size_t len), const void *buf,
+                              size_t len, mode_t mode)
 {
 	char tmp[64];
 	_cleanup_close_ int fd = -1;
@@ -101,7 +101,7 @@ static int write_plain(int fd, const void *buf, size_t len)
 /* gzip (zlib's deflate with a gzip header), so `zcat` reads an object too. */
 static int write_gzip(int fd, const void *buf, size_t len)
 {
-	z_stream z = { 0 };
+	z_stream z = {0};
 	_cleanup_free_ unsigned char *out = malloc(CHUNK);
 	int zr, r = 0;
 
@@ -189,7 +189,7 @@ int store_files_object_open(int dirfd, const char *sha256, uint64_t max, int *re
 }
 
 int store_files_report_put(int dirfd, int64_t id, const char *buf, size_t len, char *ret_name,
-			   size_t namesz)
+                           size_t namesz)
 {
 	snprintf(ret_name, namesz, "reports/%lld.json", (long long)id);
 	return store_files_commit(dirfd, "reports", ret_name, write_plain, buf, len, 0600);

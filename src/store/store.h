@@ -47,9 +47,9 @@ struct store_submission {
 
 struct store_verdict {
 	char sha256[65];
-	char verdict[16];    /* "clean", "suspicious", "malicious" */
-	char threat[128];    /* "" when clean */
-	int score;           /* 0-100 */
+	char verdict[16];      /* "clean", "suspicious", "malicious" */
+	char threat[128];      /* "" when clean */
+	int score;             /* 0-100 */
 	char techniques[1024]; /* JSON array text, as in the report */
 	int64_t scanned_at;
 	char rules_version[32];
@@ -91,8 +91,8 @@ int store_submission_fail(struct store *s, int64_t id, const char *error);
  * sha256 and the status done in one transaction. -EALREADY when the submission is not
  * running (its result was recorded before).
  */
-int store_result_put(struct store *s, int64_t id, const struct store_verdict *v,
-		     const char *report, size_t len);
+int store_result_put(struct store *s, int64_t id, const struct store_verdict *v, const char *report,
+                     size_t len);
 /* The report of a submission; for one answered from the cache, the newest of its object. */
 int store_report_read(struct store *s, int64_t id, size_t max, char **ret, size_t *ret_len);
 
@@ -103,4 +103,3 @@ int store_token_add(struct store *s, const char *token_sha256, enum store_role r
 int store_token_role(struct store *s, const char *token_sha256, enum store_role *ret);
 
 int store_counts_get(struct store *s, struct store_counts *ret);
-

@@ -35,7 +35,7 @@ free_port() {
 
 start() {
 	"$sandtrapd" --listen "127.0.0.1:$port" --data "$data" --foreground --slots 2 \
-		--max-object 65536 --timeout 10 "$@" >>"$work/server.log" 2>&1 &
+		--max-object 65536 --timeout 10 --connection-timeout 2 "$@" >>"$work/server.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do
 		curl -fs "$base/metrics" >/dev/null 2>&1 && return 0
@@ -163,6 +163,16 @@ check "a body over --max-object: 413 with a JSON error" \
 http POST /api/v1/submissions "$agent" --data-binary "@$work/big" -H "Transfer-Encoding: chunked"
 check "a chunked body over --max-object: 413" code_is 413
 check "the server still answers after the refusals" curl -fs "$base/metrics"
+# A client that sends half a request and stalls is cut off after --connection-timeout.
+slow_client() {
+	local start=$SECONDS
+	exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+	printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n' >&3
+	timeout 10 cat <&3 >/dev/null
+	exec 3<&-
+	test $((SECONDS - start)) -le 6
+}
+check "a client that stalls mid-request is cut off" slow_client
 
 # --- submissions, verdicts, reports ---
 "$sandtrap" submit --server "$base" --token "$agent" --wait "$src/samples/demo/dropper.sh" \

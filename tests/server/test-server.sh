@@ -238,7 +238,8 @@ wait "$pid" 2>/dev/null
 for _ in $(seq 50); do pgrep -P "$pid" >/dev/null || [ -z "$http_pid" ] || ! kill -0 "$http_pid" 2>/dev/null && break; sleep 0.1; done
 check "after kill -9 the job is kept, running or queued again, not lost" \
 	bash -c "sqlite3 '$data/sandtrap.db' 'select status from submissions where id = $slow_id' | grep -qxE 'running|queued'"
-check "sandtrapd starts again on the same data" start
+printf '# a config file\nnode-name = node-from-config\nclean-ttl = 3600\n' >"$work/sandtrapd.conf"
+check "sandtrapd starts again on the same data, with a config file" start --config "$work/sandtrapd.conf"
 check "the interrupted job completes" wait_done "$slow_id"
 check "it is done, after a second attempt" jq -e '.status == "done" and .attempts == 2' "$work/sub.json"
 check "its result is recorded exactly once" \
@@ -247,6 +248,9 @@ http GET "/api/v1/submissions/$slow_id/report" "$analyst"
 check "and its report shows the sample ran to the end" body_has '.output.text | contains("survived")'
 check "no guest cgroup is left behind by the killed server" \
 	bash -c "! ls -d /sys/fs/cgroup/unified/sandtrap-*-* /sys/fs/cgroup/sandtrap.guests/sandtrap-* 2>/dev/null | grep -q ."
+
+http GET /api/v1/status "$admin"
+check "the config file's settings apply" body_has '.node == "node-from-config"'
 
 # --- graceful shutdown ---
 kill -TERM "$pid"

@@ -20,6 +20,8 @@ int client_setup(struct client *c, const char *cmd)
 		c->server = CLIENT_DEFAULT_SERVER;
 	if (!c->token)
 		c->token = getenv("SANDTRAP_TOKEN");
+	if (!c->cacert)
+		c->cacert = getenv("SANDTRAP_CACERT");
 	if (!c->token || !c->token[0]) {
 		fprintf(stderr, "sandtrap %s: no token: give --token or set SANDTRAP_TOKEN\n", cmd);
 		return -EINVAL;
@@ -46,7 +48,7 @@ static size_t client_sink(char *data, size_t size, size_t n, void *userdata)
 }
 
 int client_request(const struct client *c, const char *method, const char *path, const void *body,
-                   size_t len, struct client_response *ret)
+		   size_t len, struct client_response *ret)
 {
 	CURL *curl = curl_easy_init();
 	struct curl_slist *hdr = NULL;
@@ -67,6 +69,8 @@ int client_request(const struct client *c, const char *method, const char *path,
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, REQUEST_TIMEOUT);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	if (c->cacert && c->cacert[0])
+		curl_easy_setopt(curl, CURLOPT_CAINFO, c->cacert);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_sink);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, ret);
 	if (body) {

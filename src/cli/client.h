@@ -12,6 +12,7 @@
 struct client {
 	const char *server;
 	const char *token;
+	const char *cacert; /* a CA or self-signed server certificate (PEM) to trust */
 };
 
 /* Fills in what flags left NULL from the environment; -EINVAL without a token. */
@@ -25,7 +26,7 @@ struct client_response {
 
 /* One request; body may be NULL. 0 when any HTTP answer came back. */
 int client_request(const struct client *c, const char *method, const char *path, const void *body,
-                   size_t len, struct client_response *ret);
+		   size_t len, struct client_response *ret);
 void client_response_free(struct client_response *r);
 
 /* The server's {"error": "..."} or the status line, for a message to the user. */
@@ -35,5 +36,6 @@ const char *client_error_text(const struct client_response *r);
 #define CLIENT_OPTIONS_HELP                                                                        \
 	"  --server URL       sandtrapd's address (default $SANDTRAP_SERVER, else\n"               \
 	"                     " CLIENT_DEFAULT_SERVER ")\n"                                        \
-	"  --token TOKEN      API token (default $SANDTRAP_TOKEN)\n"                               \
+	"  --token TOKEN      API token (default $SANDTRAP_TOKEN)\n"                           \
+	"  --cacert FILE      trust this certificate for https:// (default $SANDTRAP_CACERT)\n"                               \
 	"  -h, --help         show this help\n"

@@ -31,20 +31,23 @@ struct server_cli {
 	const char *arg;
 };
 
-enum { OPT_SERVER = 256, OPT_TOKEN, OPT_JSON, OPT_WAIT, OPT_PRIORITY, OPT_TIMEOUT };
+enum { OPT_SERVER = 256, OPT_TOKEN, OPT_CACERT, OPT_JSON, OPT_WAIT, OPT_PRIORITY, OPT_TIMEOUT };
 
-static const struct option options[] = {{"server", required_argument, NULL, OPT_SERVER},
-                                        {"token", required_argument, NULL, OPT_TOKEN},
-                                        {"json", no_argument, NULL, OPT_JSON},
-                                        {"wait", no_argument, NULL, OPT_WAIT},
-                                        {"priority", required_argument, NULL, OPT_PRIORITY},
-                                        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-                                        {"help", no_argument, NULL, 'h'},
-                                        {}};
+static const struct option options[] = {
+	{ "server", required_argument, NULL, OPT_SERVER },
+	{ "token", required_argument, NULL, OPT_TOKEN },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ "priority", required_argument, NULL, OPT_PRIORITY },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
 
 /* 0 to go on, 1 after help, -EINVAL on a usage error. nargs: positional arguments. */
 static int server_cli_parse(struct server_cli *s, const char *cmd, const char *usage, int nargs,
-                            int argc, char **argv)
+			    int argc, char **argv)
 {
 	int opt;
 
@@ -56,6 +59,9 @@ static int server_cli_parse(struct server_cli *s, const char *cmd, const char *u
 			break;
 		case OPT_TOKEN:
 			s->c.token = optarg;
+			break;
+		case OPT_CACERT:
+			s->c.cacert = optarg;
 			break;
 		case OPT_JSON:
 			s->json = true;
@@ -86,7 +92,7 @@ static int server_cli_parse(struct server_cli *s, const char *cmd, const char *u
 
 /* A JSON object answer with the expected status, else a message and NULL. */
 static struct json_object *server_get(struct server_cli *s, const char *cmd, const char *path,
-                                      long want)
+				      long want)
 {
 	struct client_response r;
 	struct json_object *o;
@@ -141,18 +147,18 @@ static void verdict_print(struct json_object *v)
 /* --- submit --- */
 
 static const char submit_usage[] =
-        "Usage: sandtrap submit [OPTIONS] FILE\n"
-        "\n"
-        "Send FILE to sandtrapd for analysis. With --wait, show its progress (queued,\n"
-        "running, done) and then the verdict. A file with a fresh verdict is answered from\n"
-        "the server's cache without running again.\n"
-        "\n"
-        "Options:\n"
-        "  --wait             wait for the verdict\n"
-        "  --priority P       high (an agent holding a user's access) or normal\n"
-        "  --timeout SEC      analysis time (default: the server's)\n"
-        "  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP "\n"
-        "Exit status: 0 clean (or queued, without --wait), 1 threat found, 2 error.\n";
+	"Usage: sandtrap submit [OPTIONS] FILE\n"
+	"\n"
+	"Send FILE to sandtrapd for analysis. With --wait, show its progress (queued,\n"
+	"running, done) and then the verdict. A file with a fresh verdict is answered from\n"
+	"the server's cache without running again.\n"
+	"\n"
+	"Options:\n"
+	"  --wait             wait for the verdict\n"
+	"  --priority P       high (an agent holding a user's access) or normal\n"
+	"  --timeout SEC      analysis time (default: the server's)\n"
+	"  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP "\n"
+	"Exit status: 0 clean (or queued, without --wait), 1 threat found, 2 error.\n";
 
 static int submit_wait(struct server_cli *s, int64_t id, struct json_object **ret)
 {
@@ -194,7 +200,7 @@ static int submit_post(struct server_cli *s, struct json_object **ret)
 		return -EIO;
 	}
 	n = snprintf(path, sizeof(path), "/api/v1/submissions?priority=%s",
-	             s->priority ? s->priority : "normal");
+		     s->priority ? s->priority : "normal");
 	if (s->timeout)
 		snprintf(path + n, sizeof(path) - n, "&timeout=%s", s->timeout);
 	if (client_request(&s->c, "POST", path, buf, len, &r) < 0)
@@ -221,7 +227,7 @@ int cmd_submit(int argc, char **argv)
 	if (submit_post(&s, &o) < 0)
 		return EXIT_ERROR;
 	fprintf(stderr, "submission %s: %s%s\n", jstr(o, "id"), jstr(o, "sha256"),
-	        json_object_get_boolean(json_object_object_get(o, "cached")) ? " (cached)" : "");
+		json_object_get_boolean(json_object_object_get(o, "cached")) ? " (cached)" : "");
 	if (!s.wait && strcmp(jstr(o, "status"), "done") != 0) {
 		if (s.json)
 			printf("%s\n", json_object_to_json_string(o));
@@ -250,14 +256,14 @@ out:
 /* --- lookup --- */
 
 static const char lookup_usage[] =
-        "Usage: sandtrap lookup [OPTIONS] FILE|SHA256\n"
-        "\n"
-        "The server's verdict for a file (hashed here, never sent) or a sha256: verdict,\n"
-        "threat, score, when it was scanned, with which rules, and whether it is fresh.\n"
-        "\n"
-        "Options:\n"
-        "  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP "\n"
-        "Exit status: 0 clean, 1 threat found, 2 unknown to the server or error.\n";
+	"Usage: sandtrap lookup [OPTIONS] FILE|SHA256\n"
+	"\n"
+	"The server's verdict for a file (hashed here, never sent) or a sha256: verdict,\n"
+	"threat, score, when it was scanned, with which rules, and whether it is fresh.\n"
+	"\n"
+	"Options:\n"
+	"  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP "\n"
+	"Exit status: 0 clean, 1 threat found, 2 unknown to the server or error.\n";
 
 static int lookup_sha256(const char *arg, char ret[65])
 {
@@ -307,13 +313,13 @@ int cmd_lookup(int argc, char **argv)
 /* --- report --- */
 
 static const char report_usage[] =
-        "Usage: sandtrap report [OPTIONS] ID\n"
-        "\n"
-        "The report of submission ID: a short summary, or with --json the full report\n"
-        "(docs/report-schema.md). Needs an analyst or admin token.\n"
-        "\n"
-        "Options:\n"
-        "  --json             print the full JSON report\n" CLIENT_OPTIONS_HELP;
+	"Usage: sandtrap report [OPTIONS] ID\n"
+	"\n"
+	"The report of submission ID: a short summary, or with --json the full report\n"
+	"(docs/report-schema.md). Needs an analyst or admin token.\n"
+	"\n"
+	"Options:\n"
+	"  --json             print the full JSON report\n" CLIENT_OPTIONS_HELP;
 
 static void report_summary(struct json_object *rep)
 {
@@ -378,13 +384,13 @@ int cmd_report(int argc, char **argv)
 /* --- status --- */
 
 static const char status_usage[] =
-        "Usage: sandtrap status [OPTIONS]\n"
-        "\n"
-        "The server's node name, version, slots busy and total, queue depth, analyses done,\n"
-        "rules version and uptime. Needs an analyst or admin token.\n"
-        "\n"
-        "Options:\n"
-        "  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP;
+	"Usage: sandtrap status [OPTIONS]\n"
+	"\n"
+	"The server's node name, version, slots busy and total, queue depth, analyses done,\n"
+	"rules version and uptime. Needs an analyst or admin token.\n"
+	"\n"
+	"Options:\n"
+	"  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP;
 
 int cmd_status(int argc, char **argv)
 {
@@ -402,7 +408,7 @@ int cmd_status(int argc, char **argv)
 		printf("%s\n", json_object_to_json_string(o));
 	} else {
 		json_object_object_foreach(o, key, val)
-		        printf("%-16s %s\n", key, json_object_get_string(val));
+			printf("%-16s %s\n", key, json_object_get_string(val));
 	}
 	json_object_put(o);
 	return EXIT_CLEAN;

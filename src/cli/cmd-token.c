@@ -16,18 +16,20 @@
 static void token_usage(FILE *out)
 {
 	fprintf(out,
-	        "Usage: sandtrap token create --data DIR --role agent|analyst|admin\n"
-	        "\n"
-	        "Create an API token for sandtrapd and print it once. The server's data directory\n"
-	        "keeps only the token's sha256. Roles: agent (submit, look up verdicts and its\n"
-	        "submissions), analyst (also reports and status), admin (also new tokens).\n"
-	        "Run as root or as the server's user; the server may be running.\n");
+		"Usage: sandtrap token create --data DIR --role agent|analyst|admin\n"
+		"\n"
+		"Create an API token for sandtrapd and print it once. The server's data directory\n"
+		"keeps only the token's sha256. Roles: agent (submit, look up verdicts and its\n"
+		"submissions), analyst (also reports and status), admin (also new tokens).\n"
+		"Run as root or as the server's user; the server may be running.\n");
 }
 
-static const struct option options[] = {{"data", required_argument, NULL, 'd'},
-                                        {"role", required_argument, NULL, 'r'},
-                                        {"help", no_argument, NULL, 'h'},
-                                        {}};
+static const struct option options[] = {
+	{ "data", required_argument, NULL, 'd' },
+	{ "role", required_argument, NULL, 'r' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
 
 static int token_create(const char *dir, enum store_role role)
 {
@@ -88,7 +90,7 @@ int cmd_token(int argc, char **argv)
 	r = token_create(dir, role);
 	if (r < 0) {
 		fprintf(stderr, "sandtrap token: cannot create a token in '%s': %s\n", dir,
-		        strerror(-r));
+			strerror(-r));
 		return 2;
 	}
 	return 0;

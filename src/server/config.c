@@ -29,12 +29,12 @@ struct setting {
 #define S(n, f, h)                                                                                 \
 	{                                                                                          \
 		n, V_STRING, offsetof(struct server_config, f),                                    \
-		        sizeof(((struct server_config *)0)->f), 0, 0, h                            \
+			sizeof(((struct server_config *)0)->f), 0, 0, h                            \
 	}
 #define U(n, f, lo, hi, h)                                                                         \
 	{                                                                                          \
 		n, V_UINT, offsetof(struct server_config, f),                                      \
-		        sizeof(((struct server_config *)0)->f), lo, hi, h                          \
+			sizeof(((struct server_config *)0)->f), lo, hi, h                          \
 	}
 #define B(n, f, h)                                                                                 \
 	{                                                                                          \
@@ -42,27 +42,29 @@ struct setting {
 	}
 
 static const struct setting settings[] = {
-        S("listen", listen, "ADDR:PORT to serve on (default 127.0.0.1:8080)"),
-        S("data", data_dir, "data directory (default /var/lib/sandtrap), made 0700"),
-        S("tls-cert", tls_cert, "TLS certificate (PEM); needed to listen off loopback"),
-        S("tls-key", tls_key, "TLS private key (PEM)"),
-        U("slots", slots, 1, SLOTS_MAX, "detonations at once (default: number of cores)"),
-        U("timeout", default_timeout, 1, 3600, "default analysis time in seconds (30)"),
-        U("clean-ttl", clean_ttl_sec, 0, 365ull * 86400,
-          "seconds a clean verdict stays fresh (86400)"),
-        U("max-object", object_max, 1, 4ull << 30, "largest object in bytes (104857600)"),
-        U("max-connections", max_connections, 1, 65536, "open connections at most (256)"),
-        U("connection-timeout", connection_timeout, 1, 3600,
-          "idle seconds before a connection is closed (30)"),
-        U("request-timeout", request_timeout, 1, 3600,
-          "seconds a request may take to arrive whole (120)"),
-        S("user", user, "unprivileged user for the HTTP process (default sandtrap)"),
-        S("rules", rules_dir, "rules database (default: as sandtrap analyze)"),
-        S("image", image_dir, "guest root file system (default: the host's OS directories)"),
-        S("node-name", node_name, "name in /api/v1/status (default: the host name)"),
-        B("metrics-auth", metrics_auth, "require a token for /metrics too"),
-        B("foreground", foreground, "stay in the foreground (for systemd and tests)"),
-        B("verbose", verbose, "log more"),
+	S("listen", listen, "ADDR:PORT to serve on (default 127.0.0.1:8080)"),
+	S("data", data_dir, "data directory (default /var/lib/sandtrap), made 0700"),
+	S("tls-cert", tls_cert, "TLS certificate (PEM); needed to listen off loopback"),
+	S("tls-key", tls_key, "TLS private key (PEM)"),
+	B("tls-self-signed", tls_self_signed,
+	  "serve TLS with DATA/tls/{cert,key}.pem, made on first start"),
+	U("slots", slots, 1, SLOTS_MAX, "detonations at once (default: number of cores)"),
+	U("timeout", default_timeout, 1, 3600, "default analysis time in seconds (30)"),
+	U("clean-ttl", clean_ttl_sec, 0, 365ull * 86400,
+	  "seconds a clean verdict stays fresh (86400)"),
+	U("max-object", object_max, 1, 4ull << 30, "largest object in bytes (104857600)"),
+	U("max-connections", max_connections, 1, 65536, "open connections at most (256)"),
+	U("connection-timeout", connection_timeout, 1, 3600,
+	  "idle seconds before a connection is closed (30)"),
+	U("request-timeout", request_timeout, 1, 3600,
+	  "seconds a request may take to arrive whole (120)"),
+	S("user", user, "unprivileged user for the HTTP process (default sandtrap)"),
+	S("rules", rules_dir, "rules database (default: as sandtrap analyze)"),
+	S("image", image_dir, "guest root file system (default: the host's OS directories)"),
+	S("node-name", node_name, "name in /api/v1/status (default: the host name)"),
+	B("metrics-auth", metrics_auth, "require a token for /metrics too"),
+	B("foreground", foreground, "stay in the foreground (for systemd and tests)"),
+	B("verbose", verbose, "log more"),
 };
 
 void config_usage(void)
@@ -80,9 +82,9 @@ void config_usage(void)
 		char opt[48];
 
 		snprintf(opt, sizeof(opt), "--%s%s", settings[i].name,
-		         settings[i].kind == V_BOOL   ? ""
-		         : settings[i].kind == V_UINT ? " N"
-		                                      : " VALUE");
+			 settings[i].kind == V_BOOL   ? ""
+			 : settings[i].kind == V_UINT ? " N"
+						      : " VALUE");
 		printf("  %-26s %s\n", opt, settings[i].help);
 	}
 	printf("  -h, --help                 show this help\n"
@@ -96,13 +98,13 @@ static void config_defaults(struct server_config *c)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	*c = (struct server_config){
-	        .slots = n > 0 ? MIN(n, SLOTS_MAX) : 1,
-	        .default_timeout = 30,
-	        .clean_ttl_sec = 86400,
-	        .object_max = 100ull << 20,
-	        .max_connections = 256,
-	        .connection_timeout = 30,
-	        .request_timeout = 120,
+		.slots = n > 0 ? MIN(n, SLOTS_MAX) : 1,
+		.default_timeout = 30,
+		.clean_ttl_sec = 86400,
+		.object_max = 100ull << 20,
+		.max_connections = 256,
+		.connection_timeout = 30,
+		.request_timeout = 120,
 	};
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8080");
 	snprintf(c->data_dir, sizeof(c->data_dir), "/var/lib/sandtrap");
@@ -236,9 +238,9 @@ static void config_options(struct option *opts)
 
 	for (i = 0; i < ARRAY_SIZE(settings); i++)
 		opts[i] = (struct option){settings[i].name,
-		                          settings[i].kind == V_BOOL ? no_argument
-		                                                     : required_argument,
-		                          NULL, OPT_SETTING + (int)i};
+					  settings[i].kind == V_BOOL ? no_argument
+								     : required_argument,
+					  NULL, OPT_SETTING + (int)i};
 	opts[i++] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
 	opts[i++] = (struct option){"help", no_argument, NULL, 'h'};
 	opts[i] = (struct option){0};
@@ -306,7 +308,7 @@ int config_parse(int argc, char **argv, struct server_config *ret)
 }
 
 int config_listen_parse(const char *listen, char *host, unsigned hostsz, unsigned *ret_port,
-                        bool *ret_loopback)
+			bool *ret_loopback)
 {
 	const char *colon = strrchr(listen, ':');
 	const char *h = listen;

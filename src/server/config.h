@@ -29,6 +29,7 @@ struct server_config {
 	unsigned request_timeout;
 	bool foreground;
 	bool metrics_auth;
+	bool tls_self_signed;
 	bool verbose;
 };
 
@@ -38,4 +39,4 @@ void config_usage(void);
 
 /* The host and port of cfg->listen, and whether the host is a loopback address. */
 int config_listen_parse(const char *listen, char *host, unsigned hostsz, unsigned *ret_port,
-                        bool *ret_loopback);
+			bool *ret_loopback);

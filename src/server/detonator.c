@@ -96,7 +96,7 @@ static int worker_report_fd(struct report *rep, int *ret_fd)
 }
 
 static int worker_analyse(const struct detonator_config *cfg, const struct jobmsg_job *job,
-                          const char *dir, char *why, size_t whysz, int *ret_fd)
+			  const char *dir, char *why, size_t whysz, int *ret_fd)
 {
 	struct analysis_options o;
 	struct capture *cap = NULL;
@@ -178,7 +178,7 @@ static int detonator_spawn(struct detonator *d, const struct jobmsg_job *job, in
 		}
 	d->busy++;
 	log_info("detonator: job %lld in worker %d (timeout %u s)", (long long)job->id, pid,
-	         job->timeout_sec);
+		 job->timeout_sec);
 	return 0;
 }
 
@@ -217,7 +217,7 @@ static void detonator_reap(struct detonator *d)
 				continue;
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 				detonator_fail(d->cfg->sock, w->job_id, -ECHILD,
-				               "the detonation worker died");
+					       "the detonation worker died");
 			*w = (struct worker){0};
 			d->busy--;
 		}
@@ -236,7 +236,7 @@ static void detonator_signal(struct detonator *d, int sfd)
 	}
 	/* SIGTERM/SIGINT: the HTTP process stops taking work and waits for what runs. */
 	log_info("detonator: signal %u, asking the HTTP process %d to stop", si.ssi_signo,
-	         d->cfg->http_pid);
+		 d->cfg->http_pid);
 	kill(d->cfg->http_pid, SIGTERM);
 }
 
@@ -282,7 +282,7 @@ int detonator_run(const struct detonator_config *cfg)
 
 	while (!d.http_gone || d.busy > 0) {
 		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
-		                      {.fd = sock_open ? cfg->sock : -1, .events = POLLIN}};
+				      {.fd = sock_open ? cfg->sock : -1, .events = POLLIN}};
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			return log_errno(neg_errno(), "detonator: poll");

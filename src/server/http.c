@@ -145,7 +145,7 @@ static struct json_object *submission_json(struct server *srv, const struct stor
 	json_object_object_add(o, "sha256", json_object_new_string(s->sha256));
 	json_object_object_add(o, "status", json_object_new_string(store_status_name(s->status)));
 	json_object_object_add(o, "priority",
-	                       json_object_new_string(s->priority > 0 ? "high" : "normal"));
+			       json_object_new_string(s->priority > 0 ? "high" : "normal"));
 	json_object_object_add(o, "timeout", json_object_new_int(s->timeout_sec));
 	json_object_object_add(o, "created", json_object_new_int64(s->created));
 	json_object_object_add(o, "started", json_object_new_int64(s->started));
@@ -223,7 +223,7 @@ static void route_submit(struct server *srv, struct request *req, struct reply *
 		return reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "object too large");
 	if (req->len == 0)
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
-		                   "empty body: send the object's bytes");
+				   "empty body: send the object's bytes");
 	if (query_priority(req, &sub.priority) < 0)
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST, "priority must be high or normal");
 	if (query_timeout(srv, req, &sub.timeout_sec) < 0)
@@ -242,7 +242,7 @@ static void route_submit(struct server *srv, struct request *req, struct reply *
 		return reply_error(rep, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot store the object");
 	server_wake(srv);
 	log_info("http: submission %" PRId64 " queued: %s (%zu bytes)", sub.id, sub.sha256,
-	         req->len);
+		 req->len);
 
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_int64(sub.id));
@@ -266,7 +266,7 @@ static int param_id(const struct request *req, int64_t *ret)
 }
 
 static int submission_lookup(struct server *srv, struct request *req, struct store_submission *sub,
-                             struct reply *rep)
+			     struct reply *rep)
 {
 	int64_t id;
 	int r;
@@ -305,7 +305,7 @@ static void route_report(struct server *srv, struct request *req, struct reply *
 	if (store_report_read(srv->store, sub.id, REPORT_MAX, &buf, &len) < 0)
 		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the report");
 	*rep = (struct reply){
-	        .status = MHD_HTTP_OK, .body = buf, .len = len, .ctype = "application/json"};
+		.status = MHD_HTTP_OK, .body = buf, .len = len, .ctype = "application/json"};
 }
 
 static bool sha256_valid(const char *s)
@@ -325,7 +325,7 @@ static void route_verdict(struct server *srv, struct request *req, struct reply 
 
 	if (!sha256_valid(req->param))
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
-		                   "a sha256 is 64 lower-case hex digits");
+				   "a sha256 is 64 lower-case hex digits");
 	r = store_verdict_get(srv->store, req->param, &v);
 	if (r == -ENOENT)
 		return reply_error(rep, MHD_HTTP_NOT_FOUND, "no verdict for this sha256");
@@ -368,46 +368,46 @@ static void route_metrics(struct server *srv, struct request *req, struct reply 
 	store_counts_get(srv->store, &c);
 	pthread_mutex_lock(&srv->lock);
 	fprintf(f,
-	        "# HELP sandtrap_submissions Submissions in the store by status.\n"
-	        "# TYPE sandtrap_submissions gauge\n"
-	        "sandtrap_submissions{status=\"queued\"} %" PRIu64 "\n"
-	        "sandtrap_submissions{status=\"running\"} %" PRIu64 "\n"
-	        "sandtrap_submissions{status=\"done\"} %" PRIu64 "\n"
-	        "sandtrap_submissions{status=\"failed\"} %" PRIu64 "\n",
-	        c.queued, c.running, c.done, c.failed);
+		"# HELP sandtrap_submissions Submissions in the store by status.\n"
+		"# TYPE sandtrap_submissions gauge\n"
+		"sandtrap_submissions{status=\"queued\"} %" PRIu64 "\n"
+		"sandtrap_submissions{status=\"running\"} %" PRIu64 "\n"
+		"sandtrap_submissions{status=\"done\"} %" PRIu64 "\n"
+		"sandtrap_submissions{status=\"failed\"} %" PRIu64 "\n",
+		c.queued, c.running, c.done, c.failed);
 	fprintf(f,
-	        "# HELP sandtrap_slots Detonation slots.\n# TYPE sandtrap_slots gauge\n"
-	        "sandtrap_slots{state=\"busy\"} %u\nsandtrap_slots{state=\"total\"} %u\n",
-	        srv->busy, srv->cfg->slots);
+		"# HELP sandtrap_slots Detonation slots.\n# TYPE sandtrap_slots gauge\n"
+		"sandtrap_slots{state=\"busy\"} %u\nsandtrap_slots{state=\"total\"} %u\n",
+		srv->busy, srv->cfg->slots);
 	fprintf(f,
-	        "# HELP sandtrap_analyses_total Analyses finished since start.\n"
-	        "# TYPE sandtrap_analyses_total counter\n"
-	        "sandtrap_analyses_total{result=\"done\"} %" PRIu64 "\n"
-	        "sandtrap_analyses_total{result=\"failed\"} %" PRIu64 "\n"
-	        "# HELP sandtrap_cache_hits_total Submissions answered from a fresh verdict.\n"
-	        "# TYPE sandtrap_cache_hits_total counter\n"
-	        "sandtrap_cache_hits_total %" PRIu64 "\n"
-	        "# HELP sandtrap_submissions_total Submissions accepted since start.\n"
-	        "# TYPE sandtrap_submissions_total counter\n"
-	        "sandtrap_submissions_total %" PRIu64 "\n"
-	        "# HELP sandtrap_http_requests_total HTTP requests since start.\n"
-	        "# TYPE sandtrap_http_requests_total counter\n"
-	        "sandtrap_http_requests_total %" PRIu64 "\n",
-	        srv->analyses_done, srv->analyses_failed, srv->cache_hits, srv->submissions,
-	        srv->requests);
+		"# HELP sandtrap_analyses_total Analyses finished since start.\n"
+		"# TYPE sandtrap_analyses_total counter\n"
+		"sandtrap_analyses_total{result=\"done\"} %" PRIu64 "\n"
+		"sandtrap_analyses_total{result=\"failed\"} %" PRIu64 "\n"
+		"# HELP sandtrap_cache_hits_total Submissions answered from a fresh verdict.\n"
+		"# TYPE sandtrap_cache_hits_total counter\n"
+		"sandtrap_cache_hits_total %" PRIu64 "\n"
+		"# HELP sandtrap_submissions_total Submissions accepted since start.\n"
+		"# TYPE sandtrap_submissions_total counter\n"
+		"sandtrap_submissions_total %" PRIu64 "\n"
+		"# HELP sandtrap_http_requests_total HTTP requests since start.\n"
+		"# TYPE sandtrap_http_requests_total counter\n"
+		"sandtrap_http_requests_total %" PRIu64 "\n",
+		srv->analyses_done, srv->analyses_failed, srv->cache_hits, srv->submissions,
+		srv->requests);
 	pthread_mutex_unlock(&srv->lock);
 	fprintf(f,
-	        "# HELP sandtrap_uptime_seconds Seconds since the server started.\n"
-	        "# TYPE sandtrap_uptime_seconds gauge\nsandtrap_uptime_seconds %lld\n"
-	        "# HELP sandtrap_info Version and rules version.\n# TYPE sandtrap_info gauge\n"
-	        "sandtrap_info{version=\"%s\",rules_version=\"%s\"} 1\n",
-	        (long long)(time(NULL) - srv->started), SANDTRAP_VERSION, srv->rules_version);
+		"# HELP sandtrap_uptime_seconds Seconds since the server started.\n"
+		"# TYPE sandtrap_uptime_seconds gauge\nsandtrap_uptime_seconds %lld\n"
+		"# HELP sandtrap_info Version and rules version.\n# TYPE sandtrap_info gauge\n"
+		"sandtrap_info{version=\"%s\",rules_version=\"%s\"} 1\n",
+		(long long)(time(NULL) - srv->started), SANDTRAP_VERSION, srv->rules_version);
 	if (fclose(f) != 0 || !buf)
 		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	*rep = (struct reply){.status = MHD_HTTP_OK,
-	                      .body = buf,
-	                      .len = len,
-	                      .ctype = "text/plain; version=0.0.4"};
+			      .body = buf,
+			      .len = len,
+			      .ctype = "text/plain; version=0.0.4"};
 }
 
 static void route_token_create(struct server *srv, struct request *req, struct reply *rep)
@@ -442,7 +442,7 @@ static void route_token_create(struct server *srv, struct request *req, struct r
 	goto out;
 bad:
 	reply_error(rep, MHD_HTTP_BAD_REQUEST,
-	            "the body is {\"role\": \"agent\"|\"analyst\"|\"admin\"}");
+		    "the body is {\"role\": \"agent\"|\"analyst\"|\"admin\"}");
 	goto out;
 fail:
 	reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot create a token");
@@ -453,13 +453,13 @@ out:
 }
 
 static const struct route routes[] = {
-        {"POST", "/api/v1/submissions", STORE_ROLE_AGENT, true, route_submit},
-        {"GET", "/api/v1/submissions/*", STORE_ROLE_AGENT, false, route_submission},
-        {"GET", "/api/v1/submissions/*/report", STORE_ROLE_ANALYST, false, route_report},
-        {"GET", "/api/v1/verdicts/*", STORE_ROLE_AGENT, false, route_verdict},
-        {"GET", "/api/v1/status", STORE_ROLE_ANALYST, false, route_status},
-        {"POST", "/api/v1/tokens", STORE_ROLE_ADMIN, true, route_token_create},
-        {"GET", "/metrics", STORE_ROLE_NONE, false, route_metrics},
+	{"POST", "/api/v1/submissions", STORE_ROLE_AGENT, true, route_submit},
+	{"GET", "/api/v1/submissions/*", STORE_ROLE_AGENT, false, route_submission},
+	{"GET", "/api/v1/submissions/*/report", STORE_ROLE_ANALYST, false, route_report},
+	{"GET", "/api/v1/verdicts/*", STORE_ROLE_AGENT, false, route_verdict},
+	{"GET", "/api/v1/status", STORE_ROLE_ANALYST, false, route_status},
+	{"POST", "/api/v1/tokens", STORE_ROLE_ADMIN, true, route_token_create},
+	{"GET", "/metrics", STORE_ROLE_NONE, false, route_metrics},
 };
 
 /* --- dispatch --- */
@@ -487,7 +487,7 @@ static bool route_match(const char *pattern, const char *url, char *param)
 
 /* The route for url and method; *ret_status 404 or 405 when none. */
 static const struct route *route_find(const char *url, const char *method, char *param,
-                                      unsigned *ret_status)
+				      unsigned *ret_status)
 {
 	*ret_status = MHD_HTTP_NOT_FOUND;
 	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
@@ -520,7 +520,7 @@ static enum store_role http_auth(struct server *srv, struct MHD_Connection *conn
 
 /* Route, token and size are checked before any body is read. 0: go on. */
 static unsigned http_admit(struct server *srv, struct request *req, const char *url,
-                           const char *method, struct reply *rep)
+			   const char *method, struct reply *rep)
 {
 	const char *cl;
 	unsigned status;
@@ -529,8 +529,8 @@ static unsigned http_admit(struct server *srv, struct request *req, const char *
 	req->route = route_find(url, method, req->param, &status);
 	if (!req->route) {
 		reply_error(rep, status,
-		            status == MHD_HTTP_NOT_FOUND ? "no such endpoint"
-		                                         : "method not allowed");
+			    status == MHD_HTTP_NOT_FOUND ? "no such endpoint"
+							 : "method not allowed");
 		return status;
 	}
 	need_auth = req->route->role != STORE_ROLE_NONE || srv->cfg->metrics_auth;
@@ -545,7 +545,7 @@ static unsigned http_admit(struct server *srv, struct request *req, const char *
 	}
 	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
 	if (cl && strtoull(cl, NULL, 10) >
-	                  (req->route->fn == route_submit ? srv->cfg->object_max : JSON_BODY_MAX)) {
+			  (req->route->fn == route_submit ? srv->cfg->object_max : JSON_BODY_MAX)) {
 		reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
 		return MHD_HTTP_CONTENT_TOO_LARGE;
 	}
@@ -582,8 +582,8 @@ static int request_append(struct server *srv, struct request *req, const char *d
 }
 
 static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *url,
-                                   const char *method, const char *version, const char *upload_data,
-                                   size_t *upload_data_size, void **con_cls)
+				   const char *method, const char *version, const char *upload_data,
+				   size_t *upload_data_size, void **con_cls)
 {
 	struct server *srv = cls;
 	struct request *req = *con_cls;
@@ -623,7 +623,7 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 }
 
 static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                           enum MHD_RequestTerminationCode toe)
+			   enum MHD_RequestTerminationCode toe)
 {
 	struct request *req = *con_cls;
 
@@ -651,17 +651,21 @@ int http_start(struct server *srv, struct http **ret)
 	if (!h)
 		return -ENOMEM;
 	h->srv = srv;
+	if (srv->tls_cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		free(h);
+		return log_errno(-EOPNOTSUPP, "http: this libmicrohttpd has no TLS");
+	}
 	if (srv->tls_cert_pem)
 		flags |= MHD_USE_TLS;
 	h->daemon = MHD_start_daemon(
-	        flags, 0, NULL, NULL, http_handle, srv, MHD_OPTION_EXTERNAL_LOGGER, http_log, srv,
-	        MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
-	        (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, srv->cfg->max_connections,
-	        MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg->connection_timeout,
-	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10),
-	        MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
-	        srv->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert_pem,
-	        MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key_pem, MHD_OPTION_END);
+		flags, 0, NULL, NULL, http_handle, srv, MHD_OPTION_EXTERNAL_LOGGER, http_log, srv,
+		MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, srv->cfg->max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg->connection_timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10),
+		MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
+		srv->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert_pem,
+		MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key_pem, MHD_OPTION_END);
 	if (!h->daemon) {
 		free(h);
 		return log_errno(-EIO, "http: cannot start libmicrohttpd");

@@ -50,9 +50,9 @@ static int jobmsg_recv(int sock, void *msg, size_t len, int *ret_fd)
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh = {.msg_iov = &iov,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = sizeof(u.buf)};
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *c;
 	int fd = -1, bad = 0;
 	ssize_t n;

@@ -20,8 +20,8 @@
 static int privdrop_user_create(void)
 {
 	char *const argv[] = {"useradd",           "--system",     "--no-create-home",
-	                      "--home-dir",        "/nonexistent", "--shell",
-	                      "/usr/sbin/nologin", SERVICE_USER,   NULL};
+			      "--home-dir",        "/nonexistent", "--shell",
+			      "/usr/sbin/nologin", SERVICE_USER,   NULL};
 	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 	int status;
 	pid_t pid = fork();
@@ -58,8 +58,8 @@ int privdrop_user_resolve(const char *name, uid_t *ret_uid, gid_t *ret_gid)
 int privdrop_data_dir(const char *dir, uid_t uid, gid_t gid)
 {
 	static const char *const owned[] = {
-	        ".",   "sandtrap.db", "sandtrap.db-wal", "sandtrap.db-shm", "objects", "reports",
-	        "tmp", "lock"};
+		".",   "sandtrap.db", "sandtrap.db-wal", "sandtrap.db-shm", "objects", "reports",
+		"tmp", "lock"};
 	_cleanup_close_ int fd = -1;
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -72,7 +72,7 @@ int privdrop_data_dir(const char *dir, uid_t uid, gid_t gid)
 	for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
 		if (fchownat(fd, owned[i], uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
 			return log_errno(neg_errno(), "privdrop: cannot chown '%s/%s'", dir,
-			                 owned[i]);
+					 owned[i]);
 	return 0;
 }
 

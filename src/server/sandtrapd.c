@@ -12,6 +12,7 @@
 #include "privdrop.h"
 #include "ruleset.h"
 #include "server.h"
+#include "tls.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -50,13 +51,13 @@ static int daemon_listen(const struct server_config *cfg, int *ret_fd)
 
 	if (config_listen_parse(cfg->listen, host, sizeof(host), &port, &loopback) < 0) {
 		log_error("sandtrapd: --listen takes IPv4:PORT or [IPv6]:PORT, not '%s'",
-		          cfg->listen);
+			  cfg->listen);
 		return -EINVAL;
 	}
-	if (!loopback && (!cfg->tls_cert[0] || !cfg->tls_key[0])) {
+	if (!loopback && (!cfg->tls_cert[0] || !cfg->tls_key[0]) && !cfg->tls_self_signed) {
 		log_error("sandtrapd: refusing plain HTTP on %s, which is not a loopback address: "
-		          "give --tls-cert and --tls-key",
-		          host);
+			  "give --tls-cert and --tls-key",
+			  host);
 		return -EPERM;
 	}
 	if (strchr(host, ':')) {
@@ -95,11 +96,19 @@ static int daemon_load(struct daemon_state *d)
 	size_t len;
 	int r;
 
+	if (d->cfg.tls_self_signed && !d->cfg.tls_cert[0]) {
+		char tls_dir[1100];
+
+		snprintf(tls_dir, sizeof(tls_dir), "%s/tls", d->cfg.data_dir);
+		if (tls_self_signed(tls_dir, d->cfg.node_name, d->cfg.tls_cert, d->cfg.tls_key,
+				    sizeof(d->cfg.tls_cert)) < 0)
+			return -EIO;
+	}
 	if (d->cfg.tls_cert[0] &&
 	    (file_read_all(d->cfg.tls_cert, PEM_MAX, &d->tls_cert, &len) < 0 ||
 	     file_read_all(d->cfg.tls_key, PEM_MAX, &d->tls_key, &len) < 0))
 		return log_errno(-EIO, "sandtrapd: cannot read '%s' or '%s'", d->cfg.tls_cert,
-		                 d->cfg.tls_key);
+				 d->cfg.tls_key);
 	r = ruleset_load(dir, NULL, &d->rules, err, sizeof(err));
 	if (r < 0)
 		return log_errno(r, "sandtrapd: cannot load the rules in '%s': %s", dir, err);
@@ -120,7 +129,7 @@ static int http_lock(const char *dir)
 		if (i == LOCK_WAIT_TRIES) {
 			close(fd);
 			return log_errno(-EBUSY, "sandtrapd: '%s' is in use by another server",
-			                 dir);
+					 dir);
 		}
 		usleep(100000);
 	}
@@ -130,11 +139,11 @@ static int http_lock(const char *dir)
 static int http_main(struct daemon_state *d, int sock, int sigfd)
 {
 	struct server srv = {.cfg = &d->cfg,
-	                     .sock = sock,
-	                     .listen_fd = d->listen_fd,
-	                     .tls_cert_pem = d->tls_cert,
-	                     .tls_key_pem = d->tls_key,
-	                     .started = time(NULL)};
+			     .sock = sock,
+			     .listen_fd = d->listen_fd,
+			     .tls_cert_pem = d->tls_cert,
+			     .tls_key_pem = d->tls_key,
+			     .started = time(NULL)};
 	struct http *http = NULL;
 	_cleanup_close_ int lock_fd = -1;
 	unsigned requeued = 0;
@@ -158,8 +167,8 @@ static int http_main(struct daemon_state *d, int sock, int sigfd)
 	r = srv.wake_fd < 0 ? neg_errno() : http_start(&srv, &http);
 	if (r >= 0) {
 		log_info("sandtrapd: serving %s%s as uid %u with %u slots, rules %s",
-		         d->tls_cert ? "https://" : "http://", d->cfg.listen, (unsigned)getuid(),
-		         d->cfg.slots, srv.rules_version);
+			 d->tls_cert ? "https://" : "http://", d->cfg.listen, (unsigned)getuid(),
+			 d->cfg.slots, srv.rules_version);
 		r = sched_run(&srv, sigfd);
 	}
 	http_stop(http);
@@ -190,11 +199,11 @@ static int daemon_split(struct daemon_state *d, int sigfd)
 	if (d->tls_key)
 		explicit_bzero(d->tls_key, strlen(d->tls_key));
 	return detonator_run(&(struct detonator_config){
-	        .sock = sp[0],
-	        .http_pid = pid,
-	        .slots = d->cfg.slots,
-	        .rules = d->rules,
-	        .image_dir = d->cfg.image_dir[0] ? d->cfg.image_dir : NULL,
+		.sock = sp[0],
+		.http_pid = pid,
+		.slots = d->cfg.slots,
+		.rules = d->rules,
+		.image_dir = d->cfg.image_dir[0] ? d->cfg.image_dir : NULL,
 	});
 }
 
@@ -227,13 +236,13 @@ int main(int argc, char **argv)
 	log_set_level(d.cfg.verbose ? LOG_DEBUG : LOG_INFO);
 	if (geteuid() != 0) {
 		log_error("sandtrapd: must start as root (detonation needs namespaces, cgroups "
-		          "and eBPF); the HTTP process drops root itself");
+			  "and eBPF); the HTTP process drops root itself");
 		return 1;
 	}
 	umask(0077);
-	if (daemon_listen(&d.cfg, &d.listen_fd) < 0 || daemon_load(&d) < 0 ||
+	if (daemon_listen(&d.cfg, &d.listen_fd) < 0 ||
 	    privdrop_user_resolve(d.cfg.user, &d.uid, &d.gid) < 0 ||
-	    privdrop_data_dir(d.cfg.data_dir, d.uid, d.gid) < 0)
+	    privdrop_data_dir(d.cfg.data_dir, d.uid, d.gid) < 0 || daemon_load(&d) < 0)
 		return 1;
 	if (!d.cfg.foreground && daemon(0, 1) < 0)
 		return log_errno(neg_errno(), "sandtrapd: cannot detach"), 1;

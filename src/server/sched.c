@@ -90,7 +90,7 @@ static int sched_dispatch_one(struct server *srv)
 	}
 	sched_slot_set(srv, 0, sub.id);
 	log_info("sched: submission %" PRId64 " running (%s, attempt %u)", sub.id, sub.sha256,
-	         sub.attempts);
+		 sub.attempts);
 	return 1;
 }
 
@@ -153,11 +153,11 @@ static int sched_record(struct server *srv, const struct jobmsg_result *res, int
 		return r;
 	if (lseek(fd, 0, SEEK_SET) < 0 || fd_read_all(fd, REPORT_MAX, &buf, &len) < 0)
 		return log_errno(-EIO, "sched: submission %" PRId64 ": cannot read the report",
-		                 res->id);
+				 res->id);
 	r = sched_verdict_parse(buf, len, &v);
 	if (r < 0)
 		return log_errno(r, "sched: submission %" PRId64 ": report without a verdict",
-		                 res->id);
+				 res->id);
 	memcpy(v.sha256, sub.sha256, sizeof(v.sha256));
 	v.scanned_at = time(NULL);
 	r = store_result_put(srv->store, res->id, &v, buf, len);
@@ -182,8 +182,8 @@ static void sched_result(struct server *srv, const struct jobmsg_result *res, in
 		char why[JOBMSG_WHY_MAX];
 
 		snprintf(why, sizeof(why), "%s",
-		         res->status < 0 && res->why[0] ? res->why
-		                                        : "the result could not be recorded");
+			 res->status < 0 && res->why[0] ? res->why
+							: "the result could not be recorded");
 		store_submission_fail(srv->store, res->id, why);
 		log_warn("sched: submission %" PRId64 " failed: %s", res->id, why);
 	}
@@ -233,8 +233,8 @@ int sched_run(struct server *srv, int sigfd)
 
 	for (;;) {
 		struct pollfd p[3] = {{.fd = srv->sock, .events = POLLIN},
-		                      {.fd = srv->wake_fd, .events = POLLIN},
-		                      {.fd = sigfd, .events = POLLIN}};
+				      {.fd = srv->wake_fd, .events = POLLIN},
+				      {.fd = sigfd, .events = POLLIN}};
 		uint64_t n;
 
 		if (!stopping)
@@ -256,7 +256,7 @@ int sched_run(struct server *srv, int sigfd)
 				stopping = true;
 				deadline = time(NULL) + srv->cfg->default_timeout + STOP_GRACE_SEC;
 				log_info("sched: stopping: %u running, waiting up to %lld s",
-				         srv->busy, (long long)(deadline - time(NULL)));
+					 srv->busy, (long long)(deadline - time(NULL)));
 			}
 		}
 	}

@@ -68,8 +68,8 @@ static int fsync_dir(int dirfd, const char *path)
 
 /* tmp/<unique>, written by fn, fsync'd, renamed to dst, dst's directory fsync'd. */
 static int store_files_commit(int dirfd, const char *dst_dir, const char *dst,
-                              int (*fn)(int fd, const void *buf, size_t len), const void *buf,
-                              size_t len, mode_t mode)
+			      int (*fn)(int fd, const void *buf, size_t len), const void *buf,
+			      size_t len, mode_t mode)
 {
 	char tmp[64];
 	_cleanup_close_ int fd = -1;
@@ -189,7 +189,7 @@ int store_files_object_open(int dirfd, const char *sha256, uint64_t max, int *re
 }
 
 int store_files_report_put(int dirfd, int64_t id, const char *buf, size_t len, char *ret_name,
-                           size_t namesz)
+			   size_t namesz)
 {
 	snprintf(ret_name, namesz, "reports/%lld.json", (long long)id);
 	return store_files_commit(dirfd, "reports", ret_name, write_plain, buf, len, 0600);

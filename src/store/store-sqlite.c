@@ -27,51 +27,51 @@ struct store {
 };
 
 static const char schema[] =
-        "CREATE TABLE IF NOT EXISTS submissions ("
-        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " sha256 TEXT NOT NULL,"
-        " status TEXT NOT NULL CHECK (status IN ('queued','running','done','failed')),"
-        " priority INTEGER NOT NULL DEFAULT 0,"
-        " timeout INTEGER NOT NULL,"
-        " created INTEGER NOT NULL,"
-        " started INTEGER NOT NULL DEFAULT 0,"
-        " finished INTEGER NOT NULL DEFAULT 0,"
-        " attempts INTEGER NOT NULL DEFAULT 0,"
-        " agent_hold INTEGER NOT NULL DEFAULT 0,"
-        " cached INTEGER NOT NULL DEFAULT 0,"
-        " error TEXT NOT NULL DEFAULT '');"
-        "CREATE INDEX IF NOT EXISTS submissions_queue ON submissions (status, priority, id);"
-        "CREATE TABLE IF NOT EXISTS verdicts ("
-        " sha256 TEXT PRIMARY KEY,"
-        " verdict TEXT NOT NULL,"
-        " threat TEXT NOT NULL,"
-        " score INTEGER NOT NULL,"
-        " techniques TEXT NOT NULL,"
-        " scanned_at INTEGER NOT NULL,"
-        " rules_version TEXT NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS reports ("
-        " submission_id INTEGER PRIMARY KEY REFERENCES submissions (id),"
-        " sha256 TEXT NOT NULL,"
-        " path TEXT NOT NULL,"
-        " created INTEGER NOT NULL);"
-        "CREATE INDEX IF NOT EXISTS reports_sha256 ON reports (sha256, created);"
-        "CREATE TABLE IF NOT EXISTS tokens ("
-        " token_sha256 TEXT PRIMARY KEY,"
-        " role TEXT NOT NULL CHECK (role IN ('agent','analyst','admin')),"
-        " created INTEGER NOT NULL);";
+	"CREATE TABLE IF NOT EXISTS submissions ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" sha256 TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('queued','running','done','failed')),"
+	" priority INTEGER NOT NULL DEFAULT 0,"
+	" timeout INTEGER NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" started INTEGER NOT NULL DEFAULT 0,"
+	" finished INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" agent_hold INTEGER NOT NULL DEFAULT 0,"
+	" cached INTEGER NOT NULL DEFAULT 0,"
+	" error TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX IF NOT EXISTS submissions_queue ON submissions (status, priority, id);"
+	"CREATE TABLE IF NOT EXISTS verdicts ("
+	" sha256 TEXT PRIMARY KEY,"
+	" verdict TEXT NOT NULL,"
+	" threat TEXT NOT NULL,"
+	" score INTEGER NOT NULL,"
+	" techniques TEXT NOT NULL,"
+	" scanned_at INTEGER NOT NULL,"
+	" rules_version TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS reports ("
+	" submission_id INTEGER PRIMARY KEY REFERENCES submissions (id),"
+	" sha256 TEXT NOT NULL,"
+	" path TEXT NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS reports_sha256 ON reports (sha256, created);"
+	"CREATE TABLE IF NOT EXISTS tokens ("
+	" token_sha256 TEXT PRIMARY KEY,"
+	" role TEXT NOT NULL CHECK (role IN ('agent','analyst','admin')),"
+	" created INTEGER NOT NULL);";
 
 static const char *const status_names[] = {
-        [STORE_QUEUED] = "queued",
-        [STORE_RUNNING] = "running",
-        [STORE_DONE] = "done",
-        [STORE_FAILED] = "failed",
+	[STORE_QUEUED] = "queued",
+	[STORE_RUNNING] = "running",
+	[STORE_DONE] = "done",
+	[STORE_FAILED] = "failed",
 };
 
 static const char *const role_names[] = {
-        [STORE_ROLE_NONE] = "none",
-        [STORE_ROLE_AGENT] = "agent",
-        [STORE_ROLE_ANALYST] = "analyst",
-        [STORE_ROLE_ADMIN] = "admin",
+	[STORE_ROLE_NONE] = "none",
+	[STORE_ROLE_AGENT] = "agent",
+	[STORE_ROLE_ANALYST] = "analyst",
+	[STORE_ROLE_ADMIN] = "admin",
 };
 
 const char *store_status_name(enum store_status st)
@@ -164,13 +164,13 @@ static int store_db_open(struct store *s, const char *dir)
 
 	snprintf(path, sizeof(path), "%s/sandtrap.db", dir);
 	if (sqlite3_open_v2(path, &s->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-	                            SQLITE_OPEN_NOFOLLOW,
-	                    NULL) != SQLITE_OK)
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+				    SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK)
 		return db_error(s, "cannot open the database");
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	if (db_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	               "PRAGMA foreign_keys=ON;") < 0)
+		       "PRAGMA foreign_keys=ON;") < 0)
 		return -EIO;
 	return db_exec(s, schema);
 }
@@ -233,15 +233,15 @@ int store_object_open(struct store *s, const char *sha256, uint64_t max, int *re
 static void submission_from_row(sqlite3_stmt *st, struct store_submission *sub)
 {
 	*sub = (struct store_submission){
-	        .id = sqlite3_column_int64(st, 0),
-	        .status = status_parse((const char *)sqlite3_column_text(st, 2)),
-	        .priority = sqlite3_column_int(st, 3),
-	        .timeout_sec = sqlite3_column_int(st, 4),
-	        .created = sqlite3_column_int64(st, 5),
-	        .started = sqlite3_column_int64(st, 6),
-	        .finished = sqlite3_column_int64(st, 7),
-	        .attempts = sqlite3_column_int(st, 8),
-	        .cached = sqlite3_column_int(st, 9) != 0,
+		.id = sqlite3_column_int64(st, 0),
+		.status = status_parse((const char *)sqlite3_column_text(st, 2)),
+		.priority = sqlite3_column_int(st, 3),
+		.timeout_sec = sqlite3_column_int(st, 4),
+		.created = sqlite3_column_int64(st, 5),
+		.started = sqlite3_column_int64(st, 6),
+		.finished = sqlite3_column_int64(st, 7),
+		.attempts = sqlite3_column_int(st, 8),
+		.cached = sqlite3_column_int(st, 9) != 0,
 	};
 	copy_text(sub->sha256, sizeof(sub->sha256), st, 1);
 	copy_text(sub->error, sizeof(sub->error), st, 10);
@@ -253,9 +253,9 @@ int store_submission_add(struct store *s, struct store_submission *sub)
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 
 	if (db_prepare(s,
-	               "INSERT INTO submissions (sha256, status, priority, timeout, created,"
-	               " finished, agent_hold, cached) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	               &st) < 0)
+		       "INSERT INTO submissions (sha256, status, priority, timeout, created,"
+		       " finished, agent_hold, cached) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		       &st) < 0)
 		return -EIO;
 	sub->created = now_sec();
 	sub->finished = sub->status == STORE_DONE ? sub->created : 0;
@@ -298,11 +298,11 @@ int store_submission_claim(struct store *s, struct store_submission *ret)
 	int rc;
 
 	if (db_prepare(s,
-	               "UPDATE submissions SET status = 'running', started = ?,"
-	               " attempts = attempts + 1 WHERE id = (SELECT id FROM submissions"
-	               " WHERE status = 'queued' ORDER BY priority DESC, id LIMIT 1)"
-	               " RETURNING " SUBMISSION_COLUMNS,
-	               &st) < 0)
+		       "UPDATE submissions SET status = 'running', started = ?,"
+		       " attempts = attempts + 1 WHERE id = (SELECT id FROM submissions"
+		       " WHERE status = 'queued' ORDER BY priority DESC, id LIMIT 1)"
+		       " RETURNING " SUBMISSION_COLUMNS,
+		       &st) < 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, now_sec());
 	rc = sqlite3_step(st);
@@ -317,7 +317,7 @@ int store_submission_claim(struct store *s, struct store_submission *ret)
 }
 
 static int store_update(struct store *s, const char *sql, int64_t id, const char *text,
-                        unsigned *ret_n)
+			unsigned *ret_n)
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -340,43 +340,43 @@ static int store_update(struct store *s, const char *sql, int64_t id, const char
 int store_submission_requeue(struct store *s, unsigned *ret_n)
 {
 	return store_update(s, "UPDATE submissions SET status = 'queued' WHERE status = 'running'",
-	                    0, NULL, ret_n);
+			    0, NULL, ret_n);
 }
 
 int store_submission_release(struct store *s, int64_t id)
 {
 	return store_update(s,
-	                    "UPDATE submissions SET status = 'queued'"
-	                    " WHERE id = ? AND status = 'running'",
-	                    id, NULL, NULL);
+			    "UPDATE submissions SET status = 'queued'"
+			    " WHERE id = ? AND status = 'running'",
+			    id, NULL, NULL);
 }
 
 int store_submission_fail(struct store *s, int64_t id, const char *error)
 {
 	return store_update(s,
-	                    "UPDATE submissions SET status = 'failed', error = ?2,"
-	                    " finished = ?3 WHERE id = ?1 AND status = 'running'",
-	                    id, error, NULL);
+			    "UPDATE submissions SET status = 'failed', error = ?2,"
+			    " finished = ?3 WHERE id = ?1 AND status = 'running'",
+			    id, error, NULL);
 }
 
 static int result_record(struct store *s, int64_t id, const struct store_verdict *v,
-                         const char *path)
+			 const char *path)
 {
 	_cleanup_stmt_ sqlite3_stmt *up = NULL, *rep = NULL, *ver = NULL;
 	int64_t now = now_sec();
 
 	if (db_prepare(s,
-	               "UPDATE submissions SET status = 'done', finished = ?2"
-	               " WHERE id = ?1 AND status = 'running'",
-	               &up) < 0 ||
+		       "UPDATE submissions SET status = 'done', finished = ?2"
+		       " WHERE id = ?1 AND status = 'running'",
+		       &up) < 0 ||
 	    db_prepare(s,
-	               "INSERT INTO reports (submission_id, sha256, path, created)"
-	               " VALUES (?, ?, ?, ?)",
-	               &rep) < 0 ||
+		       "INSERT INTO reports (submission_id, sha256, path, created)"
+		       " VALUES (?, ?, ?, ?)",
+		       &rep) < 0 ||
 	    db_prepare(s,
-	               "INSERT OR REPLACE INTO verdicts (sha256, verdict, threat, score,"
-	               " techniques, scanned_at, rules_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	               &ver) < 0)
+		       "INSERT OR REPLACE INTO verdicts (sha256, verdict, threat, score,"
+		       " techniques, scanned_at, rules_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		       &ver) < 0)
 		return -EIO;
 	sqlite3_bind_int64(up, 1, id);
 	sqlite3_bind_int64(up, 2, now);
@@ -419,7 +419,7 @@ static int submission_running(struct store *s, int64_t id)
  * then the transaction. A second result for the same submission changes nothing.
  */
 int store_result_put(struct store *s, int64_t id, const struct store_verdict *v, const char *report,
-                     size_t len)
+		     size_t len)
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
 	char path[64];
@@ -446,11 +446,11 @@ static int report_path(struct store *s, int64_t id, char *ret, size_t retsz)
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 
 	if (db_prepare(s,
-	               "SELECT path FROM reports WHERE submission_id = ?1 UNION ALL"
-	               " SELECT * FROM (SELECT r.path FROM reports r JOIN submissions s"
-	               " ON s.sha256 = r.sha256 WHERE s.id = ?1 AND s.cached = 1"
-	               " ORDER BY r.created DESC, r.submission_id DESC LIMIT 1)",
-	               &st) < 0)
+		       "SELECT path FROM reports WHERE submission_id = ?1 UNION ALL"
+		       " SELECT * FROM (SELECT r.path FROM reports r JOIN submissions s"
+		       " ON s.sha256 = r.sha256 WHERE s.id = ?1 AND s.cached = 1"
+		       " ORDER BY r.created DESC, r.submission_id DESC LIMIT 1)",
+		       &st) < 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW)
@@ -481,9 +481,9 @@ int store_verdict_get(struct store *s, const char *sha256, struct store_verdict 
 	int rc;
 
 	if (db_prepare(s,
-	               "SELECT sha256, verdict, threat, score, techniques, scanned_at,"
-	               " rules_version FROM verdicts WHERE sha256 = ?",
-	               &st) < 0)
+		       "SELECT sha256, verdict, threat, score, techniques, scanned_at,"
+		       " rules_version FROM verdicts WHERE sha256 = ?",
+		       &st) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -509,7 +509,7 @@ int store_token_add(struct store *s, const char *token_sha256, enum store_role r
 	if (!store_sha256_valid(token_sha256) || role == STORE_ROLE_NONE)
 		return -EINVAL;
 	if (db_prepare(s, "INSERT INTO tokens (token_sha256, role, created) VALUES (?, ?, ?)",
-	               &st) < 0)
+		       &st) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, token_sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, store_role_name(role), -1, SQLITE_STATIC);

@@ -92,7 +92,7 @@ int store_submission_fail(struct store *s, int64_t id, const char *error);
  * running (its result was recorded before).
  */
 int store_result_put(struct store *s, int64_t id, const struct store_verdict *v, const char *report,
-                     size_t len);
+		     size_t len);
 /* The report of a submission; for one answered from the cache, the newest of its object. */
 int store_report_read(struct store *s, int64_t id, size_t max, char **ret, size_t *ret_len);
 

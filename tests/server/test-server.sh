@@ -260,6 +260,35 @@ wait "$pid"
 check "with exit status 0" test $? = 0
 pid=
 
+# --- TLS with a certificate made on first start ---
+tls_port=$(free_port)
+tls_data="$work/tls-data"
+tls_token=$("$sandtrap" token create --data "$tls_data" --role analyst)
+"$sandtrapd" --listen "127.0.0.1:$tls_port" --data "$tls_data" --foreground --slots 1 \
+	--tls-self-signed >>"$work/server.log" 2>&1 &
+pid=$!
+tls_up() {
+	for _ in $(seq 100); do
+		curl -ks "https://127.0.0.1:$tls_port/metrics" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "--tls-self-signed makes a certificate and serves https" tls_up
+check "the private key is readable by root only" \
+	bash -c "test \"\$(stat -c '%a %U' '$tls_data/tls/key.pem')\" = '600 root'"
+check "sandtrap status trusts the certificate given with --cacert" \
+	"$sandtrap" status --server "https://127.0.0.1:$tls_port" --token "$tls_token" \
+	--cacert "$tls_data/tls/cert.pem"
+check "a client that does not trust it is refused" \
+	bash -c "! curl -s https://127.0.0.1:$tls_port/metrics"
+check "plain HTTP on the TLS port gets nothing" \
+	bash -c "! curl -s http://127.0.0.1:$tls_port/metrics"
+kill -TERM "$pid"
+wait "$pid"
+check "the TLS server stops on SIGTERM with exit status 0" test $? = 0
+pid=
+
 echo "1..$n"
 [ "$failed" = 0 ] || { echo "# server log:"; sed 's/^/# /' "$work/server.log"; }
 exit $((failed > 0))

@@ -63,7 +63,7 @@ static void sha_of(const char *s, char ret[65])
 static int64_t queue(struct store *s, const char *content, int priority)
 {
 	struct store_submission sub = {
-	        .status = STORE_QUEUED, .priority = priority, .timeout_sec = 10};
+		.status = STORE_QUEUED, .priority = priority, .timeout_sec = 10};
 
 	sha_of(content, sub.sha256);
 	assert_int_equal(store_object_put(s, sub.sha256, content, strlen(content)), 0);
@@ -163,10 +163,10 @@ static void a_result_is_recorded_once(void **state)
 	struct fixture *f = *state;
 	struct store_submission sub;
 	struct store_verdict v = {.verdict = "malicious",
-	                          .threat = "Linux.Test",
-	                          .score = 90,
-	                          .techniques = "[\"T1053.003\"]",
-	                          .rules_version = "rules-1"};
+				  .threat = "Linux.Test",
+				  .score = 90,
+				  .techniques = "[\"T1053.003\"]",
+				  .rules_version = "rules-1"};
 	struct store_verdict got;
 	_cleanup_free_ char *rep = NULL;
 	size_t len;
@@ -193,9 +193,9 @@ static void a_cached_submission_reads_the_newest_report_of_its_object(void **sta
 {
 	struct fixture *f = *state;
 	struct store_submission sub,
-	        cached = {.status = STORE_DONE, .cached = true, .timeout_sec = 10};
+		cached = {.status = STORE_DONE, .cached = true, .timeout_sec = 10};
 	struct store_verdict v = {
-	        .verdict = "clean", .techniques = "[]", .rules_version = "rules-1"};
+		.verdict = "clean", .techniques = "[]", .rules_version = "rules-1"};
 	_cleanup_free_ char *rep = NULL;
 	size_t len;
 	int64_t id = queue(f->s, "cached", 0);
@@ -249,21 +249,21 @@ static void tokens_are_kept_by_hash_with_their_role(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(data_dir_is_private_and_laid_out, setup, teardown),
-	        cmocka_unit_test_setup_teardown(object_round_trips_compressed_and_never_executable,
-	                                        setup, teardown),
-	        cmocka_unit_test_setup_teardown(object_larger_than_the_limit_is_refused_on_open,
-	                                        setup, teardown),
-	        cmocka_unit_test_setup_teardown(high_priority_is_claimed_first_then_oldest, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(running_jobs_are_queued_again_after_a_crash, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(a_result_is_recorded_once, setup, teardown),
-	        cmocka_unit_test_setup_teardown(
-	                a_cached_submission_reads_the_newest_report_of_its_object, setup, teardown),
-	        cmocka_unit_test_setup_teardown(failures_and_counts, setup, teardown),
-	        cmocka_unit_test_setup_teardown(tokens_are_kept_by_hash_with_their_role, setup,
-	                                        teardown),
+		cmocka_unit_test_setup_teardown(data_dir_is_private_and_laid_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(object_round_trips_compressed_and_never_executable,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(object_larger_than_the_limit_is_refused_on_open,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(high_priority_is_claimed_first_then_oldest, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(running_jobs_are_queued_again_after_a_crash, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_result_is_recorded_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			a_cached_submission_reads_the_newest_report_of_its_object, setup, teardown),
+		cmocka_unit_test_setup_teardown(failures_and_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(tokens_are_kept_by_hash_with_their_role, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -166,6 +166,8 @@ static int detonator_spawn(struct detonator *d, const struct jobmsg_job *job, in
 		return log_errno(neg_errno(), "detonator: cannot fork");
 	}
 	if (pid == 0) {
+		/* Its own process group: a terminal's ^C stops the server, not a job. */
+		setpgid(0, 0);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -119,6 +119,12 @@ static int worker_analyse(const struct detonator_config *cfg, const struct jobms
 		return r;
 	}
 	r = analysis_run(cap, &o, &rep, why, whysz);
+	if (r == -EMEDIUMTYPE || r == -EFBIG) {
+		char type[JOBMSG_WHY_MAX];
+
+		snprintf(type, sizeof(type), "%s", why);
+		snprintf(why, whysz, "unsupported object type: %.160s", type);
+	}
 	if (r >= 0)
 		r = worker_report_fd(rep, ret_fd);
 	else if (!why[0])

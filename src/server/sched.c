@@ -7,6 +7,7 @@
  */
 #include "server.h"
 
+#include "escape.h"
 #include "fileio.h"
 #include "jobmsg.h"
 #include "log.h"
@@ -184,8 +185,12 @@ static void sched_result(struct server *srv, const struct jobmsg_result *res, in
 		snprintf(why, sizeof(why), "%s",
 			 res->status < 0 && res->why[0] ? res->why
 							: "the result could not be recorded");
+		char esc[4 * JOBMSG_WHY_MAX];
+
 		store_submission_fail(srv->store, res->id, why);
-		log_warn("sched: submission %" PRId64 " failed: %s", res->id, why);
+		/* The reason may quote the object (its type as libmagic read it). */
+		escape_printable(why, strlen(why), esc, sizeof(esc));
+		log_warn("sched: submission %" PRId64 " failed: %s", res->id, esc);
 	}
 	pthread_mutex_lock(&srv->lock);
 	if (ok)

@@ -252,13 +252,25 @@ check "no guest cgroup is left behind by the killed server" \
 http GET /api/v1/status "$admin"
 check "the config file's settings apply" body_has '.node == "node-from-config"'
 
-# --- graceful shutdown ---
+printf 'just some notes, no shebang\n' >"$work/notes.txt"
+"$sandtrap" submit --server "$base" --token "$agent" --wait "$work/notes.txt" \
+	>"$work/notes.out" 2>"$work/notes.err"
+check "an unsupported object fails with exit status 2" test $? = 2
+check "and the reason says unsupported object type" grep -q "unsupported object type" "$work/notes.err"
+
+# --- graceful shutdown: the running job finishes first ---
+printf '#!/bin/sh\nsleep 1\necho finished before the stop\n' >"$work/last.sh"
+http POST "/api/v1/submissions?timeout=20" "$agent" --data-binary "@$work/last.sh"
+last_id=$(jq -r .id "$work/body")
+check "a last job starts running" wait_status "$last_id" running
 kill -TERM "$pid"
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 check "SIGTERM stops the server" bash -c "! kill -0 $pid"
 wait "$pid"
 check "with exit status 0" test $? = 0
 pid=
+check "the job that was running when SIGTERM came finished and was recorded" \
+	test "$(sqlite3 "$data/sandtrap.db" "select status || ' ' || attempts from submissions where id = $last_id")" = "done 1"
 
 # --- TLS with a certificate made on first start ---
 tls_port=$(free_port)

@@ -7,6 +7,7 @@
 #include "server.h"
 
 #include "escape.h"
+#include "fileio.h"
 #include "hash.h"
 #include "log.h"
 #include "macros.h"
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #define TOKEN_LEN_MIN  16
 #define TOKEN_LEN_MAX  128
@@ -55,7 +57,8 @@ struct request {
 	const struct route *route;
 	enum store_role role;
 	char param[PARAM_MAX];
-	char *body;
+	char *body; /* JSON bodies, small */
+	int fd;     /* an object upload goes to an unnamed file in the data directory */
 	size_t len, cap;
 	bool too_big;
 	time_t start;
@@ -228,7 +231,8 @@ static void route_submit(struct server *srv, struct request *req, struct reply *
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST, "priority must be high or normal");
 	if (query_timeout(srv, req, &sub.timeout_sec) < 0)
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST, "timeout must be 1 to 3600 seconds");
-	if (hash_buf(req->body, req->len, &h) < 0)
+	if (lseek(req->fd, 0, SEEK_SET) < 0 || hash_fd(req->fd, srv->cfg->object_max, &h) < 0 ||
+	    h.size != req->len)
 		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot hash the object");
 	memcpy(sub.sha256, h.sha256, sizeof(sub.sha256));
 	pthread_mutex_lock(&srv->lock);
@@ -237,7 +241,7 @@ static void route_submit(struct server *srv, struct request *req, struct reply *
 
 	if (submit_from_cache(srv, &sub, rep))
 		return;
-	if (store_object_put(srv->store, sub.sha256, req->body, req->len) < 0 ||
+	if (store_object_put_fd(srv->store, sub.sha256, req->fd) < 0 ||
 	    store_submission_add(srv->store, &sub) < 0)
 		return reply_error(rep, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot store the object");
 	server_wake(srv);
@@ -552,20 +556,43 @@ static unsigned http_admit(struct server *srv, struct request *req, const char *
 	return 0;
 }
 
+static void request_drop_body(struct request *req)
+{
+	free(req->body);
+	req->body = NULL;
+	if (req->fd >= 0)
+		close(req->fd);
+	req->fd = -1;
+	req->len = req->cap = 0;
+}
+
+/* An object upload: appended to its unnamed file, never held in memory. */
+static int request_append_object(struct server *srv, struct request *req, const char *data,
+				 size_t n)
+{
+	if (req->fd < 0 && store_tmpfile(srv->store, &req->fd) < 0)
+		return -EIO;
+	if (fd_write_all(req->fd, data, n) < 0)
+		return log_errno(-EIO, "http: cannot buffer an upload");
+	req->len += n;
+	return 0;
+}
+
 static int request_append(struct server *srv, struct request *req, const char *data, size_t n)
 {
-	size_t max = req->route->fn == route_submit ? srv->cfg->object_max : JSON_BODY_MAX;
+	bool object = req->route->fn == route_submit;
+	size_t max = object ? srv->cfg->object_max : JSON_BODY_MAX;
 	char *p;
 
 	if (req->too_big || !req->route->body)
 		return 0;
 	if (req->len + n > max) {
 		req->too_big = true;
-		free(req->body);
-		req->body = NULL;
-		req->len = req->cap = 0;
+		request_drop_body(req);
 		return 0;
 	}
+	if (object)
+		return request_append_object(srv, req, data, n);
 	if (req->len + n + 1 > req->cap) {
 		size_t cap = MAX(req->cap * 2, req->len + n + 1);
 
@@ -594,6 +621,7 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 		if (!req)
 			return MHD_NO;
 		req->conn = conn;
+		req->fd = -1;
 		req->start = time(NULL);
 		*con_cls = req;
 		pthread_mutex_lock(&srv->lock);
@@ -629,7 +657,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 
 	if (!req)
 		return;
-	free(req->body);
+	request_drop_body(req);
 	free(req);
 	*con_cls = NULL;
 }

@@ -6,6 +6,7 @@
 #include "macros.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,10 +67,17 @@ static int fsync_dir(int dirfd, const char *path)
 	return 0;
 }
 
+/* What a file is written from: a buffer, or (fd >= 0) everything readable from an fd. */
+struct source {
+	const void *buf;
+	size_t len;
+	int fd;
+};
+
 /* tmp/<unique>, written by fn, fsync'd, renamed to dst, dst's directory fsync'd. */
 static int store_files_commit(int dirfd, const char *dst_dir, const char *dst,
-			      int (*fn)(int fd, const void *buf, size_t len), const void *buf,
-			      size_t len, mode_t mode)
+			      int (*fn)(int fd, const struct source *src),
+			      const struct source *src, mode_t mode)
 {
 	char tmp[64];
 	_cleanup_close_ int fd = -1;
@@ -79,7 +87,7 @@ static int store_files_commit(int dirfd, const char *dst_dir, const char *dst,
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return log_errno(neg_errno(), "store: cannot create '%s'", tmp);
-	r = fn(fd, buf, len);
+	r = fn(fd, src);
 	if (r >= 0 && fsync(fd) < 0)
 		r = log_errno(neg_errno(), "store: cannot sync '%s'", tmp);
 	if (r >= 0 && renameat(dirfd, tmp, dirfd, dst) < 0)
@@ -91,39 +99,64 @@ static int store_files_commit(int dirfd, const char *dst_dir, const char *dst,
 	return fsync_dir(dirfd, dst_dir);
 }
 
-static int write_plain(int fd, const void *buf, size_t len)
+static int write_plain(int fd, const struct source *src)
 {
-	int r = fd_write_all(fd, buf, len);
+	int r = fd_write_all(fd, src->buf, src->len);
 
-	return r < 0 ? log_errno(r, "store: cannot write %zu bytes", len) : 0;
+	return r < 0 ? log_errno(r, "store: cannot write %zu bytes", src->len) : 0;
+}
+
+/* The next piece of input for deflate; *ret_last when nothing follows it. */
+static int source_next(const struct source *src, z_stream *z, unsigned char *in, bool *ret_last)
+{
+	ssize_t n;
+
+	if (src->fd < 0) {
+		z->next_in = (unsigned char *)src->buf;
+		z->avail_in = src->len;
+		*ret_last = true;
+		return 0;
+	}
+	do
+		n = read(src->fd, in, CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return neg_errno();
+	z->next_in = in;
+	z->avail_in = n;
+	*ret_last = n == 0;
+	return 0;
 }
 
 /* gzip (zlib's deflate with a gzip header), so `zcat` reads an object too. */
-static int write_gzip(int fd, const void *buf, size_t len)
+static int write_gzip(int fd, const struct source *src)
 {
-	z_stream z = {0};
-	_cleanup_free_ unsigned char *out = malloc(CHUNK);
-	int zr, r = 0;
+	z_stream z = { 0 };
+	_cleanup_free_ unsigned char *out = malloc(CHUNK), *in = malloc(CHUNK);
+	bool last = false;
+	int zr = Z_OK, r = 0;
 
-	if (!out || deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (!out || !in || deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
-	z.next_in = (unsigned char *)buf;
-	z.avail_in = len;
-	do {
+	while (r >= 0 && zr != Z_STREAM_END) {
+		if (z.avail_in == 0 && !last)
+			r = source_next(src, &z, in, &last);
+		if (r < 0)
+			break;
 		z.next_out = out;
 		z.avail_out = CHUNK;
-		zr = deflate(&z, Z_FINISH);
+		zr = deflate(&z, last ? Z_FINISH : Z_NO_FLUSH);
 		if (zr == Z_STREAM_ERROR) {
 			r = -EIO;
 			break;
 		}
 		r = fd_write_all(fd, out, CHUNK - z.avail_out);
-	} while (r >= 0 && zr != Z_STREAM_END);
+	}
 	deflateEnd(&z);
 	return r < 0 ? log_errno(r, "store: cannot write a compressed object") : 0;
 }
 
-int store_files_object_put(int dirfd, const char *sha256, const void *buf, size_t len)
+static int store_files_object_commit(int dirfd, const char *sha256, const struct source *src)
 {
 	char sub[16], name[128];
 	struct stat st;
@@ -138,7 +171,30 @@ int store_files_object_put(int dirfd, const char *sha256, const void *buf, size_
 		return log_errno(neg_errno(), "store: cannot create '%s'", sub);
 	if (fsync_dir(dirfd, "objects") < 0)
 		return -EIO;
-	return store_files_commit(dirfd, sub, name, write_gzip, buf, len, 0400);
+	return store_files_commit(dirfd, sub, name, write_gzip, src, 0400);
+}
+
+int store_files_object_put(int dirfd, const char *sha256, const void *buf, size_t len)
+{
+	return store_files_object_commit(dirfd, sha256,
+					 &(struct source){ .buf = buf, .len = len, .fd = -1 });
+}
+
+int store_files_object_put_fd(int dirfd, const char *sha256, int fd)
+{
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return neg_errno();
+	return store_files_object_commit(dirfd, sha256, &(struct source){ .fd = fd });
+}
+
+int store_files_tmpfile(int dirfd, int *ret_fd)
+{
+	int fd = openat(dirfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return log_errno(neg_errno(), "store: cannot create a temporary file in tmp/");
+	*ret_fd = fd;
+	return 0;
 }
 
 static int inflate_to_fd(gzFile gz, int out, uint64_t max)
@@ -192,7 +248,8 @@ int store_files_report_put(int dirfd, int64_t id, const char *buf, size_t len, c
 			   size_t namesz)
 {
 	snprintf(ret_name, namesz, "reports/%lld.json", (long long)id);
-	return store_files_commit(dirfd, "reports", ret_name, write_plain, buf, len, 0600);
+	return store_files_commit(dirfd, "reports", ret_name, write_plain,
+				  &(struct source){ .buf = buf, .len = len, .fd = -1 }, 0600);
 }
 
 int store_files_read(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)

@@ -14,6 +14,10 @@
 int store_files_init(int dirfd);
 
 int store_files_object_put(int dirfd, const char *sha256, const void *buf, size_t len);
+/* The same from everything in fd (from its start), e.g. a tmpfile an upload went to. */
+int store_files_object_put_fd(int dirfd, const char *sha256, int fd);
+/* An unnamed file in tmp/ (O_TMPFILE): gone with its last descriptor. */
+int store_files_tmpfile(int dirfd, int *ret_fd);
 int store_files_object_open(int dirfd, const char *sha256, uint64_t max, int *ret_fd);
 
 /* reports/<id>.json; ret_name receives the path relative to the data directory. */

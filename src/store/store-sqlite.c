@@ -221,6 +221,16 @@ int store_object_put(struct store *s, const char *sha256, const void *buf, size_
 	return store_files_object_put(s->dirfd, sha256, buf, len);
 }
 
+int store_object_put_fd(struct store *s, const char *sha256, int fd)
+{
+	return store_files_object_put_fd(s->dirfd, sha256, fd);
+}
+
+int store_tmpfile(struct store *s, int *ret_fd)
+{
+	return store_files_tmpfile(s->dirfd, ret_fd);
+}
+
 int store_object_open(struct store *s, const char *sha256, uint64_t max, int *ret_fd)
 {
 	return store_files_object_open(s->dirfd, sha256, max, ret_fd);

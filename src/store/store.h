@@ -73,6 +73,10 @@ int store_role_parse(const char *name, enum store_role *ret);
  * the object's bytes, at most max of them (-EFBIG beyond).
  */
 int store_object_put(struct store *s, const char *sha256, const void *buf, size_t len);
+/* The same from everything in fd, from its start. */
+int store_object_put_fd(struct store *s, const char *sha256, int fd);
+/* An unnamed, unlinked file in the data directory for an upload in progress. */
+int store_tmpfile(struct store *s, int *ret_fd);
 int store_object_open(struct store *s, const char *sha256, uint64_t max, int *ret_fd);
 
 /* The queue. store_submission_add() is durable when it returns. */

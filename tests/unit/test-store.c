@@ -123,6 +123,28 @@ static void object_larger_than_the_limit_is_refused_on_open(void **state)
 	assert_int_equal(store_object_put(f->s, "../../etc/passwd", "x", 1), -EINVAL);
 }
 
+/* An upload streamed from a file, larger than one compression chunk, comes back whole. */
+static void object_from_a_file_round_trips(void **state)
+{
+	struct fixture *f = *state;
+	size_t len = 3u << 20;
+	_cleanup_free_ unsigned char *buf = malloc(len), *back = malloc(len);
+	_cleanup_close_ int in = -1, out = -1;
+	struct file_hashes h;
+
+	assert_non_null(buf);
+	assert_non_null(back);
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (unsigned char)((i * 2654435761u) >> 13);
+	hash_buf(buf, len, &h);
+	assert_int_equal(store_tmpfile(f->s, &in), 0);
+	assert_int_equal(write(in, buf, len), len);
+	assert_int_equal(store_object_put_fd(f->s, h.sha256, in), 0);
+	assert_int_equal(store_object_open(f->s, h.sha256, len, &out), 0);
+	assert_int_equal(pread(out, back, len, 0), len);
+	assert_memory_equal(buf, back, len);
+}
+
 static void high_priority_is_claimed_first_then_oldest(void **state)
 {
 	struct fixture *f = *state;
@@ -254,6 +276,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(object_larger_than_the_limit_is_refused_on_open,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(object_from_a_file_round_trips, setup, teardown),
 		cmocka_unit_test_setup_teardown(high_priority_is_claimed_first_then_oldest, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(running_jobs_are_queued_again_after_a_crash, setup,

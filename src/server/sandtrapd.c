@@ -251,5 +251,7 @@ int main(int argc, char **argv)
 		return log_errno(sigfd, "sandtrapd: signals"), 1;
 	r = daemon_split(&d, sigfd);
 	ruleset_free(d.rules);
+	free(d.tls_cert);
+	free(d.tls_key);
 	return r < 0 ? 1 : 0;
 }

@@ -301,6 +301,9 @@ wait "$pid"
 check "the TLS server stops on SIGTERM with exit status 0" test $? = 0
 pid=
 
+check "the servers logged no sanitizer report (under ASan/UBSan)" \
+	bash -c "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$work/server.log'"
+
 echo "1..$n"
 [ "$failed" = 0 ] || { echo "# server log:"; sed 's/^/# /' "$work/server.log"; }
 exit $((failed > 0))

@@ -192,7 +192,8 @@ static int daemon_split(struct daemon_state *d, int sigfd)
 		if (getppid() != parent)
 			_exit(1);
 		log_set_ident("sandtrapd[http]");
-		_exit(http_main(d, sp[1], sigfd) < 0 ? 1 : 0);
+		/* exit(), not _exit(): leak checkers see the process that parses input. */
+		exit(http_main(d, sp[1], sigfd) < 0 ? 1 : 0);
 	}
 	close(sp[1]);
 	close(d->listen_fd);

@@ -160,9 +160,14 @@ static const char submit_usage[] =
 	"  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP "\n"
 	"Exit status: 0 clean (or queued, without --wait), 1 threat found, 2 error.\n";
 
-static int submit_wait(struct server_cli *s, int64_t id, struct json_object **ret)
+/* Polls until done or failed, printing each status as it changes, from `first` on. */
+static int submit_wait(struct server_cli *s, int64_t id, const char *first,
+		       struct json_object **ret)
 {
-	char path[64], last[16] = "";
+	char path[64], last[16];
+
+	snprintf(last, sizeof(last), "%s", first);
+	fprintf(stderr, "%s", last);
 
 	snprintf(path, sizeof(path), "/api/v1/submissions/%" PRId64, id);
 	for (;;) {
@@ -234,7 +239,8 @@ int cmd_submit(int argc, char **argv)
 		json_object_put(o);
 		return EXIT_CLEAN;
 	}
-	if (submit_wait(&s, json_object_get_int64(json_object_object_get(o, "id")), &done) < 0)
+	if (submit_wait(&s, json_object_get_int64(json_object_object_get(o, "id")),
+			jstr(o, "status"), &done) < 0)
 		goto out;
 	if (s.json)
 		printf("%s\n", json_object_to_json_string(done));

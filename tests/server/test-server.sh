@@ -236,13 +236,13 @@ check "the slow job starts running" wait_status "$slow_id" running
 kill -9 "$pid"
 { wait "$pid"; } 2>/dev/null
 check "after kill -9 the job is kept, running or queued again, not lost" \
-	bash -c "sqlite3 '$data/sandtrap.db' 'select status from submissions where id = $slow_id' | grep -qxE 'running|queued'"
+	bash -c "sqlite3 -cmd '.timeout 5000' '$data/sandtrap.db' 'select status from submissions where id = $slow_id' | grep -qxE 'running|queued'"
 printf '# a config file\nnode-name = node-from-config\nclean-ttl = 3600\n' >"$work/sandtrapd.conf"
 check "sandtrapd starts again on the same data, with a config file" start --config "$work/sandtrapd.conf"
 check "the interrupted job completes" wait_done "$slow_id"
 check "it is done, after a second attempt" jq -e '.status == "done" and .attempts == 2' "$work/sub.json"
 check "its result is recorded exactly once" \
-	test "$(sqlite3 "$data/sandtrap.db" "select count(*) from reports where submission_id = $slow_id")" = 1
+	test "$(sqlite3 -cmd ".timeout 5000" "$data/sandtrap.db" "select count(*) from reports where submission_id = $slow_id")" = 1
 http GET "/api/v1/submissions/$slow_id/report" "$analyst"
 check "and its report shows the sample ran to the end" body_has '.output.text | contains("survived")'
 check "no guest cgroup is left behind by the killed server" \
@@ -269,7 +269,7 @@ wait "$pid"
 check "with exit status 0" test $? = 0
 pid=
 check "the job that was running when SIGTERM came finished and was recorded" \
-	test "$(sqlite3 "$data/sandtrap.db" "select status || ' ' || attempts from submissions where id = $last_id")" = "done 1"
+	test "$(sqlite3 -cmd ".timeout 5000" "$data/sandtrap.db" "select status || ' ' || attempts from submissions where id = $last_id")" = "done 1"
 
 # --- TLS with a certificate made on first start ---
 tls_port=$(free_port)

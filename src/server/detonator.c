@@ -39,6 +39,7 @@ struct detonator {
 	struct worker workers[DETONATOR_SLOTS_MAX];
 	unsigned busy;
 	bool http_gone;
+	int http_status;
 };
 
 static void detonator_fail(int sock, int64_t id, int err, const char *why)
@@ -216,6 +217,7 @@ static void detonator_reap(struct detonator *d)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid == d->cfg->http_pid) {
 			d->http_gone = true;
+			d->http_status = status;
 			continue;
 		}
 		for (unsigned i = 0; i < ARRAY_SIZE(d->workers); i++) {
@@ -300,5 +302,8 @@ int detonator_run(const struct detonator_config *cfg)
 			sock_open = false;
 	}
 	log_info("detonator: the HTTP process and every worker have ended");
+	if (!WIFEXITED(d.http_status) || WEXITSTATUS(d.http_status) != 0)
+		return log_errno(-ECHILD, "detonator: the HTTP process %d failed (wait status %#x)",
+				 cfg->http_pid, d.http_status);
 	return 0;
 }

@@ -123,6 +123,10 @@ static int http_lock(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/lock", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == EACCES)
+		return log_errno(-EACCES, "sandtrapd: cannot open '%s' as uid %u: every directory "
+				 "above the data directory must be searchable by that user",
+				 path, (unsigned)getuid());
 	if (fd < 0)
 		return log_errno(neg_errno(), "sandtrapd: cannot open '%s'", path);
 	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {

@@ -84,6 +84,15 @@ check "plain HTTP on a non-loopback address is refused" test "$status" != 0
 check "the refusal says to give a certificate" grep -q "refusing plain HTTP" "$work/public.log"
 check "the refused server did not listen" bash -c "! curl -s --max-time 1 $base/metrics"
 
+hidden=$(mktemp -d /tmp/sandtrap-hidden.XXXXXX) # 0700: the service user cannot enter
+timeout 20 "$sandtrapd" --listen "127.0.0.1:$port" --data "$hidden/data" --foreground \
+	>"$work/hidden.log" 2>&1
+status=$?
+rm -rf "$hidden"
+check "a data directory the service user cannot reach: exit status not 0" \
+	test "$status" != 0 -a "$status" != 124
+check "and the error says why" grep -q "must be searchable" "$work/hidden.log"
+
 admin=$("$sandtrap" token create --data "$data" --role admin)
 analyst=$("$sandtrap" token create --data "$data" --role analyst)
 agent=$("$sandtrap" token create --data "$data" --role agent)

@@ -38,6 +38,8 @@ struct reply {
 	unsigned status;
 	char *body; /* malloc'd, handed to libmicrohttpd */
 	size_t len;
+	int fd;        /* > 0: a file to send instead of body, size bytes */
+	uint64_t size;
 	const char *ctype;
 };
 
@@ -92,11 +94,33 @@ static void reply_error(struct reply *rep, unsigned status, const char *msg)
 	reply_json(rep, status, o);
 }
 
+static enum MHD_Result reply_queue(struct MHD_Connection *conn, struct reply *rep,
+				   struct MHD_Response *r)
+{
+	enum MHD_Result ret;
+
+	MHD_add_response_header(r, "Content-Type", rep->ctype);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (rep->status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"sandtrap\"");
+	ret = MHD_queue_response(conn, rep->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result reply_send(struct MHD_Connection *conn, struct reply *rep)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
+	if (rep->fd > 0) {
+		r = MHD_create_response_from_fd64(rep->size, rep->fd);
+		if (!r) {
+			close(rep->fd);
+			return MHD_NO;
+		}
+		return reply_queue(conn, rep, r);
+	}
 	if (!rep->body) {
 		rep->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		rep->body = strdup("{\"error\":\"out of memory\"}\n");
@@ -108,14 +132,7 @@ static enum MHD_Result reply_send(struct MHD_Connection *conn, struct reply *rep
 		free(rep->body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, "Content-Type", rep->ctype);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	if (rep->status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"sandtrap\"");
-	ret = MHD_queue_response(conn, rep->status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return reply_queue(conn, rep, r);
 }
 
 static struct json_object *json_string_or_null(const char *s)
@@ -299,17 +316,17 @@ static void route_submission(struct server *srv, struct request *req, struct rep
 static void route_report(struct server *srv, struct request *req, struct reply *rep)
 {
 	struct store_submission sub;
-	char *buf = NULL;
-	size_t len;
+	uint64_t size;
+	int fd;
 
 	if (submission_lookup(srv, req, &sub, rep) < 0)
 		return;
 	if (sub.status != STORE_DONE)
 		return reply_error(rep, MHD_HTTP_CONFLICT, "the submission has no report yet");
-	if (store_report_read(srv->store, sub.id, REPORT_MAX, &buf, &len) < 0)
+	if (store_report_open(srv->store, sub.id, &fd, &size) < 0)
 		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the report");
-	*rep = (struct reply){
-		.status = MHD_HTTP_OK, .body = buf, .len = len, .ctype = "application/json"};
+	*rep = (struct reply){ .status = MHD_HTTP_OK, .fd = fd, .size = size,
+			       .ctype = "application/json" };
 }
 
 static bool sha256_valid(const char *s)

@@ -252,6 +252,18 @@ int store_files_report_put(int dirfd, int64_t id, const char *buf, size_t len, c
 				  &(struct source){ .buf = buf, .len = len, .fd = -1 }, 0600);
 }
 
+int store_files_open(int dirfd, const char *name, int *ret_fd, uint64_t *ret_size)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return log_errno(neg_errno(), "store: cannot open '%s'", name);
+	*ret_size = st.st_size;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
 int store_files_read(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -23,6 +23,8 @@ int store_files_object_open(int dirfd, const char *sha256, uint64_t max, int *re
 /* reports/<id>.json; ret_name receives the path relative to the data directory. */
 int store_files_report_put(int dirfd, int64_t id, const char *buf, size_t len, char *ret_name,
 			   size_t namesz);
+/* A file of the data directory, read-only, and its size. */
+int store_files_open(int dirfd, const char *name, int *ret_fd, uint64_t *ret_size);
 int store_files_read(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len);
 
 /* A sha256 in lower-case hex, 64 digits: the only names objects get. */

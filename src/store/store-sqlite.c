@@ -469,6 +469,21 @@ static int report_path(struct store *s, int64_t id, char *ret, size_t retsz)
 	return 0;
 }
 
+int store_report_open(struct store *s, int64_t id, int *ret_fd, uint64_t *ret_size)
+{
+	char path[128];
+	int r;
+
+	{
+		_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+
+		r = report_path(s, id, path, sizeof(path));
+		if (r < 0)
+			return r;
+	}
+	return store_files_open(s->dirfd, path, ret_fd, ret_size);
+}
+
 int store_report_read(struct store *s, int64_t id, size_t max, char **ret, size_t *ret_len)
 {
 	char path[128];

@@ -98,6 +98,8 @@ int store_submission_fail(struct store *s, int64_t id, const char *error);
 int store_result_put(struct store *s, int64_t id, const struct store_verdict *v, const char *report,
 		     size_t len);
 /* The report of a submission; for one answered from the cache, the newest of its object. */
+/* The same as an open file and its size, to send without reading it into memory. */
+int store_report_open(struct store *s, int64_t id, int *ret_fd, uint64_t *ret_size);
 int store_report_read(struct store *s, int64_t id, size_t max, char **ret, size_t *ret_len);
 
 int store_verdict_get(struct store *s, const char *sha256, struct store_verdict *ret);

@@ -58,6 +58,7 @@ struct request {
 	struct MHD_Connection *conn;
 	const struct route *route;
 	enum store_role role;
+	char token_sha256[65]; /* who asks: submissions remember it as their owner */
 	char param[PARAM_MAX];
 	char *body; /* JSON bodies, small */
 	int fd;     /* an object upload goes to an unnamed file in the data directory */
@@ -252,6 +253,7 @@ static void route_submit(struct server *srv, struct request *req, struct reply *
 	    h.size != req->len)
 		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot hash the object");
 	memcpy(sub.sha256, h.sha256, sizeof(sub.sha256));
+	memcpy(sub.owner, req->token_sha256, sizeof(sub.owner));
 	pthread_mutex_lock(&srv->lock);
 	srv->submissions++;
 	pthread_mutex_unlock(&srv->lock);
@@ -297,6 +299,9 @@ static int submission_lookup(struct server *srv, struct request *req, struct sto
 		return -EINVAL;
 	}
 	r = store_submission_get(srv->store, id, sub);
+	/* An agent sees its own submissions only; others' do not exist for it. */
+	if (r == 0 && req->role == STORE_ROLE_AGENT && strcmp(sub->owner, req->token_sha256) != 0)
+		r = -ENOENT;
 	if (r == -ENOENT)
 		reply_error(rep, MHD_HTTP_NOT_FOUND, "no such submission");
 	else if (r < 0)
@@ -521,7 +526,8 @@ static const struct route *route_find(const char *url, const char *method, char 
 	return NULL;
 }
 
-static enum store_role http_auth(struct server *srv, struct MHD_Connection *conn)
+static enum store_role http_auth(struct server *srv, struct MHD_Connection *conn,
+				 char ret_sha256[65])
 {
 	const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 	struct file_hashes h;
@@ -536,6 +542,7 @@ static enum store_role http_auth(struct server *srv, struct MHD_Connection *conn
 		return STORE_ROLE_NONE;
 	if (store_token_role(srv->store, h.sha256, &role) < 0)
 		return STORE_ROLE_NONE;
+	memcpy(ret_sha256, h.sha256, 65);
 	return role;
 }
 
@@ -555,7 +562,7 @@ static unsigned http_admit(struct server *srv, struct request *req, const char *
 		return status;
 	}
 	need_auth = req->route->role != STORE_ROLE_NONE || srv->cfg->metrics_auth;
-	req->role = need_auth ? http_auth(srv, req->conn) : STORE_ROLE_ADMIN;
+	req->role = need_auth ? http_auth(srv, req->conn, req->token_sha256) : STORE_ROLE_ADMIN;
 	if (req->role == STORE_ROLE_NONE) {
 		reply_error(rep, MHD_HTTP_UNAUTHORIZED, "a valid bearer token is needed");
 		return MHD_HTTP_UNAUTHORIZED;

@@ -39,6 +39,7 @@ static const char schema[] =
 	" attempts INTEGER NOT NULL DEFAULT 0,"
 	" agent_hold INTEGER NOT NULL DEFAULT 0,"
 	" cached INTEGER NOT NULL DEFAULT 0,"
+	" owner TEXT NOT NULL DEFAULT '',"
 	" error TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX IF NOT EXISTS submissions_queue ON submissions (status, priority, id);"
 	"CREATE TABLE IF NOT EXISTS verdicts ("
@@ -238,7 +239,7 @@ int store_object_open(struct store *s, const char *sha256, uint64_t max, int *re
 
 #define SUBMISSION_COLUMNS                                                                         \
 	"id, sha256, status, priority, timeout, created, started, finished, attempts, cached, "    \
-	"error"
+	"error, owner"
 
 static void submission_from_row(sqlite3_stmt *st, struct store_submission *sub)
 {
@@ -255,6 +256,7 @@ static void submission_from_row(sqlite3_stmt *st, struct store_submission *sub)
 	};
 	copy_text(sub->sha256, sizeof(sub->sha256), st, 1);
 	copy_text(sub->error, sizeof(sub->error), st, 10);
+	copy_text(sub->owner, sizeof(sub->owner), st, 11);
 }
 
 int store_submission_add(struct store *s, struct store_submission *sub)
@@ -264,7 +266,7 @@ int store_submission_add(struct store *s, struct store_submission *sub)
 
 	if (db_prepare(s,
 		       "INSERT INTO submissions (sha256, status, priority, timeout, created,"
-		       " finished, agent_hold, cached) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		       " finished, agent_hold, cached, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		       &st) < 0)
 		return -EIO;
 	sub->created = now_sec();
@@ -277,6 +279,7 @@ int store_submission_add(struct store *s, struct store_submission *sub)
 	sqlite3_bind_int64(st, 6, sub->finished);
 	sqlite3_bind_int(st, 7, sub->priority > 0);
 	sqlite3_bind_int(st, 8, sub->cached);
+	sqlite3_bind_text(st, 9, sub->owner, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return db_error(s, "cannot queue a submission");
 	sub->id = sqlite3_last_insert_rowid(s->db);

@@ -42,6 +42,7 @@ struct store_submission {
 	int64_t created, started, finished; /* unix seconds, 0 when not yet */
 	unsigned attempts;                  /* detonations started, re-runs after a crash count */
 	bool cached;                        /* answered from a fresh verdict, never detonated */
+	char owner[65];                     /* sha256 of the submitting token */
 	char error[256];
 };
 

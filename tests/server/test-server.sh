@@ -204,6 +204,10 @@ clean_id=$(sed -n 's/^submission \([0-9]*\):.*/\1/p' "$work/clean.err")
 http GET "/api/v1/submissions/$dropper_id" "$agent"
 check "the submission is done with its verdict" \
 	body_has '.status == "done" and (.verdict.verdict == "suspicious" or .verdict.verdict == "malicious") and .attempts == 1'
+http GET "/api/v1/submissions/$dropper_id" "$new_token"
+check "another agent cannot see that submission (404)" code_is 404
+http GET "/api/v1/submissions/$dropper_id" "$analyst"
+check "an analyst sees every submission" body_has '.status == "done"'
 http GET "/api/v1/verdicts/$dropper_sha" "$agent"
 check "the verdict lookup: verdict, threat, score, scanned_at, rules_version, fresh" \
 	body_has '(.verdict | test("suspicious|malicious")) and (.threat | length > 0) and .score > 0 and .scanned_at > 0 and (.rules_version | startswith("rules-")) and .fresh == true'

@@ -36,7 +36,7 @@ test-asan: deps
 			-Dbuildtype=debug
 	ninja -C $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=1 meson test -C $(ASAN_BUILD) --print-errorlogs \
-		--suite unit --suite fuzz --suite integration --suite safety
+		--suite unit --suite fuzz --suite integration --suite safety --suite server
 
 bench: build
 	ninja -j1 -C $(BUILD) bench

@@ -4,3 +4,8 @@
 
 int cmd_analyze(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
+int cmd_lookup(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_status(int argc, char **argv);

@@ -24,6 +24,11 @@ static int cmd_help(int argc, char **argv);
 static const struct command commands[] = {
 	{ "analyze", cmd_analyze, "run a file in a disposable guest and report its behaviour" },
 	{ "rules", cmd_rules, "check a rule set or run its fixtures (rules check|test DIR)" },
+	{ "submit", cmd_submit, "send a file to sandtrapd; --wait for its verdict" },
+	{ "lookup", cmd_lookup, "the server's cached verdict for a file or sha256" },
+	{ "report", cmd_report, "a submission's report from the server" },
+	{ "status", cmd_status, "the server's status: slots, queue, rules" },
+	{ "token", cmd_token, "create an API token in a server's data dir (token create)" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "show this help" },
 };

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "macros.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -342,4 +343,77 @@ void cgroup_destroy(struct guest_cgroup *cg)
 		free(cg->path[h]);
 	}
 	free(cg);
+}
+
+/* A supervisor that is gone or a zombie: its guests' cgroups have no one to remove them. */
+static bool cgroup_owner_dead(pid_t pid)
+{
+	char path[64];
+	_cleanup_free_ char *text = NULL;
+	const char *paren;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (file_read_all(path, 4096, &text, NULL) < 0)
+		return true;
+	paren = strrchr(text, ')');
+	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+static void cgroup_sweep_one(const char *dir, bool v2)
+{
+	char path[PATH_MAX];
+
+	if (v2) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/cgroup.kill", dir) < sizeof(path))
+			(void)file_write_str(path, "1");
+		for (int i = 0; i < 2000 && cgroup_populated(dir); i++)
+			usleep(1000);
+	}
+	for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
+		usleep(1000);
+	log_info("cgroup: removed '%s', left by a supervisor that died", dir);
+}
+
+static void cgroup_sweep_dir(const char *parent, bool v2)
+{
+	DIR *d = opendir(parent);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+		unsigned serial;
+		int pid;
+
+		if (sscanf(de->d_name, "sandtrap-%d-%u", &pid, &serial) != 2 || pid <= 0 ||
+		    !cgroup_owner_dead(pid))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", parent, de->d_name) <
+		    sizeof(path))
+			cgroup_sweep_one(path, v2);
+	}
+	closedir(d);
+}
+
+int cgroup_sweep_orphans(void)
+{
+	char self[PATH_MAX], parent[PATH_MAX];
+
+	if (cgroup_is_unified()) {
+		cgroup_sweep_dir(CGROUP_UNIFIED_PARENT, true);
+		return 0;
+	}
+	for (int h = 0; h < CG_N; h++) {
+		const char *ctrl = h == CG_V2 ? "" : v1_controllers[h];
+
+		if (cgroup_self_path(ctrl, self, sizeof(self)) < 0)
+			continue;
+		if ((size_t)snprintf(parent, sizeof(parent), "%s/%s%s",
+				     h == CG_V2 ? CGROUP_V2_HYBRID : CGROUP_ROOT,
+				     h == CG_V2 ? "" : ctrl, strcmp(self, "/") == 0 ? "" : self) <
+		    sizeof(parent))
+			cgroup_sweep_dir(parent, h == CG_V2);
+	}
+	return 0;
 }

@@ -37,3 +37,10 @@ int cgroup_pids_max_events(const struct guest_cgroup *cg);
 
 /* Remove the directories; the cgroup must be empty. Frees cg. */
 void cgroup_destroy(struct guest_cgroup *cg);
+
+/*
+ * Kill and remove the guest cgroups (below this process's own, as cgroup_create makes
+ * them) whose supervisor has died without removing them, e.g. killed with SIGKILL.
+ * Cgroups of live supervisors are left alone.
+ */
+int cgroup_sweep_orphans(void);

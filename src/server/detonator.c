@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+#include "detonator.h"
+
+#include "analysis.h"
+#include "capture.h"
+#include "cgroup.h"
+#include "fileio.h"
+#include "jobmsg.h"
+#include "log.h"
+#include "macros.h"
+#include "report.h"
+
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <fcntl.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define JOBS_DIR            "/run/sandtrap/jobs"
+#define OBJECT_MAX          (256ull << 20)
+#define DETONATOR_SLOTS_MAX 64
+
+struct worker {
+	pid_t pid;
+	int64_t job_id;
+};
+
+struct detonator {
+	const struct detonator_config *cfg;
+	struct worker workers[DETONATOR_SLOTS_MAX];
+	unsigned busy;
+	bool http_gone;
+	int http_status;
+};
+
+static void detonator_fail(int sock, int64_t id, int err, const char *why)
+{
+	struct jobmsg_result res = {.magic = JOBMSG_MAGIC, .status = err, .id = id};
+
+	snprintf(res.why, sizeof(res.why), "%s", why);
+	jobmsg_result_send(sock, &res, -1);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	remove(path);
+	return 0;
+}
+
+/* The object, copied into a root-only job directory: the guest's view of "sample". */
+static int worker_prepare(const struct jobmsg_job *job, int obj_fd, char *dir, size_t dirsz)
+{
+	char path[256];
+	_cleanup_close_ int out = -1;
+	int r;
+
+	snprintf(dir, dirsz, JOBS_DIR "/%d-%lld", getpid(), (long long)job->id);
+	r = mkdir_p_at(AT_FDCWD, JOBS_DIR, 0700);
+	if (r < 0 || mkdir(dir, 0700) < 0)
+		return log_errno(r < 0 ? r : neg_errno(), "detonator: cannot create '%s'", dir);
+	snprintf(path, sizeof(path), "%s/sample", dir);
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0400);
+	if (out < 0)
+		return log_errno(neg_errno(), "detonator: cannot create '%s'", path);
+	if (lseek(obj_fd, 0, SEEK_SET) < 0)
+		return log_errno(neg_errno(), "detonator: job %lld: object fd", (long long)job->id);
+	return fd_copy(obj_fd, out, OBJECT_MAX);
+}
+
+static int worker_report_fd(struct report *rep, int *ret_fd)
+{
+	_cleanup_close_ int fd = memfd_create("sandtrap-report", MFD_CLOEXEC);
+	FILE *f;
+	int r;
+
+	if (fd < 0)
+		return neg_errno();
+	f = fdopen(dup(fd), "w");
+	if (!f)
+		return -ENOMEM;
+	r = report_write_json(rep, f);
+	if (fclose(f) != 0 && r >= 0)
+		r = -EIO;
+	if (r < 0)
+		return r;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int worker_analyse(const struct detonator_config *cfg, const struct jobmsg_job *job,
+			  const char *dir, char *why, size_t whysz, int *ret_fd)
+{
+	struct analysis_options o;
+	struct capture *cap = NULL;
+	struct report *rep = NULL;
+	char path[256], report_dir[256];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/sample", dir);
+	snprintf(report_dir, sizeof(report_dir), "%s/report", dir);
+	analysis_options_default(&o);
+	o.path = path;
+	o.timeout_sec = job->timeout_sec;
+	o.report_dir = report_dir;
+	o.rules = cfg->rules;
+	o.image_dir = cfg->image_dir;
+
+	r = capture_new(&cap);
+	if (r < 0) {
+		snprintf(why, whysz, "cannot load the eBPF capture: %s", strerror(-r));
+		return r;
+	}
+	r = analysis_run(cap, &o, &rep, why, whysz);
+	if (r == -EMEDIUMTYPE || r == -EFBIG) {
+		char type[JOBMSG_WHY_MAX];
+
+		snprintf(type, sizeof(type), "%s", why);
+		snprintf(why, whysz, "unsupported object type: %.160s", type);
+	}
+	if (r >= 0)
+		r = worker_report_fd(rep, ret_fd);
+	else if (!why[0])
+		snprintf(why, whysz, "analysis failed: %s", strerror(-r));
+	report_free(rep);
+	capture_free(cap);
+	return r;
+}
+
+/* The worker: one job, one guest, one result message, then it exits. */
+static int worker_main(const struct detonator_config *cfg, const struct jobmsg_job *job, int obj_fd)
+{
+	struct jobmsg_result res = {.magic = JOBMSG_MAGIC, .id = job->id};
+	char dir[128];
+	_cleanup_close_ int report_fd = -1;
+	int r;
+
+	r = worker_prepare(job, obj_fd, dir, sizeof(dir));
+	close(obj_fd);
+	if (r < 0)
+		snprintf(res.why, sizeof(res.why), "cannot prepare the job: %s", strerror(-r));
+	else
+		r = worker_analyse(cfg, job, dir, res.why, sizeof(res.why), &report_fd);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+
+	res.status = r < 0 ? r : 0;
+	r = jobmsg_result_send(cfg->sock, &res, r < 0 ? -1 : report_fd);
+	if (r < 0)
+		log_errno(r, "detonator: job %lld: cannot send the result", (long long)job->id);
+	return r < 0 ? 1 : 0;
+}
+
+static int detonator_spawn(struct detonator *d, const struct jobmsg_job *job, int obj_fd)
+{
+	sigset_t all;
+	pid_t pid;
+
+	if (d->busy >= d->cfg->slots) {
+		detonator_fail(d->cfg->sock, job->id, -EBUSY, "every detonation slot is busy");
+		return -EBUSY;
+	}
+	pid = fork();
+	if (pid < 0) {
+		detonator_fail(d->cfg->sock, job->id, neg_errno(), "cannot fork a worker");
+		return log_errno(neg_errno(), "detonator: cannot fork");
+	}
+	if (pid == 0) {
+		/* Its own process group: a terminal's ^C stops the server, not a job. */
+		setpgid(0, 0);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(worker_main(d->cfg, job, obj_fd));
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(d->workers); i++)
+		if (d->workers[i].pid == 0) {
+			d->workers[i] = (struct worker){.pid = pid, .job_id = job->id};
+			break;
+		}
+	d->busy++;
+	log_info("detonator: job %lld in worker %d (timeout %u s)", (long long)job->id, pid,
+		 job->timeout_sec);
+	return 0;
+}
+
+static int detonator_read_job(struct detonator *d)
+{
+	struct jobmsg_job job;
+	int fd = -1, r;
+
+	r = jobmsg_job_recv(d->cfg->sock, &job, &fd);
+	if (r == -EBADMSG) {
+		log_warn("detonator: refused a malformed job message");
+		return 0;
+	}
+	if (r < 0 || job.id == 0)
+		return -ECONNRESET;
+	r = detonator_spawn(d, &job, fd);
+	close(fd);
+	return 0;
+}
+
+/* A worker that died before sending its result still gets its job answered. */
+static void detonator_reap(struct detonator *d)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == d->cfg->http_pid) {
+			d->http_gone = true;
+			d->http_status = status;
+			continue;
+		}
+		for (unsigned i = 0; i < ARRAY_SIZE(d->workers); i++) {
+			struct worker *w = &d->workers[i];
+
+			if (w->pid != pid)
+				continue;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				detonator_fail(d->cfg->sock, w->job_id, -ECHILD,
+					       "the detonation worker died");
+			*w = (struct worker){0};
+			d->busy--;
+		}
+	}
+}
+
+static void detonator_signal(struct detonator *d, int sfd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo == SIGCHLD) {
+		detonator_reap(d);
+		return;
+	}
+	/* SIGTERM/SIGINT: the HTTP process stops taking work and waits for what runs. */
+	log_info("detonator: signal %u, asking the HTTP process %d to stop", si.ssi_signo,
+		 d->cfg->http_pid);
+	kill(d->cfg->http_pid, SIGTERM);
+}
+
+/* Job directories of workers that died (a kill -9 of the server) go at the next start. */
+static void detonator_sweep_jobs(void)
+{
+	DIR *d = opendir(JOBS_DIR);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[512];
+		long long id;
+		int pid;
+
+		if (sscanf(de->d_name, "%d-%lld", &pid, &id) != 2 || pid <= 0 ||
+		    (kill(pid, 0) == 0 || errno != ESRCH))
+			continue;
+		snprintf(path, sizeof(path), JOBS_DIR "/%s", de->d_name);
+		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	}
+	closedir(d);
+}
+
+int detonator_run(const struct detonator_config *cfg)
+{
+	struct detonator d = {.cfg = cfg};
+	sigset_t set;
+	_cleanup_close_ int sfd = -1;
+	bool sock_open = true;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0)
+		return log_errno(neg_errno(), "detonator: cannot create a signalfd");
+	detonator_reap(&d);
+	cgroup_sweep_orphans();
+	detonator_sweep_jobs();
+
+	while (!d.http_gone || d.busy > 0) {
+		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
+				      {.fd = sock_open ? cfg->sock : -1, .events = POLLIN}};
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return log_errno(neg_errno(), "detonator: poll");
+		if (p[0].revents & POLLIN)
+			detonator_signal(&d, sfd);
+		if (p[1].revents && detonator_read_job(&d) < 0)
+			sock_open = false;
+	}
+	log_info("detonator: the HTTP process and every worker have ended");
+	if (!WIFEXITED(d.http_status) || WEXITSTATUS(d.http_status) != 0)
+		return log_errno(-ECHILD, "detonator: the HTTP process %d failed (wait status %#x)",
+				 cfg->http_pid, d.http_status);
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The privilege-separation protocol between the unprivileged HTTP process and the
+ * privileged detonator, over a SOCK_SEQPACKET socketpair. Fixed-size messages only, each
+ * with at most one file descriptor: a job (id, timeout, the object as a sealed memory
+ * file) one way, a result (id, status, why, the report as a memory file) the other.
+ * Nothing of variable length is parsed on the privileged side.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#define JOBMSG_MAGIC       0x53544a42u /* "STJB" */
+#define JOBMSG_TIMEOUT_MAX 3600u
+#define JOBMSG_WHY_MAX     200
+
+struct jobmsg_job {
+	uint32_t magic;
+	uint32_t timeout_sec;
+	int64_t id;
+};
+
+struct jobmsg_result {
+	uint32_t magic;
+	int32_t status; /* 0: report attached; -errno: failed, why says how */
+	int64_t id;
+	char why[JOBMSG_WHY_MAX];
+};
+
+/* fd is the object; ownership stays with the caller. */
+int jobmsg_job_send(int sock, const struct jobmsg_job *job, int fd);
+/* 0 with *ret_fd set; -EBADMSG for anything not exactly a well-formed job; 0 with id 0 at EOF. */
+int jobmsg_job_recv(int sock, struct jobmsg_job *ret, int *ret_fd);
+
+/* fd: the report, or -1 when the job failed. */
+int jobmsg_result_send(int sock, const struct jobmsg_result *res, int fd);
+/* As jobmsg_job_recv(); *ret_fd is -1 when no report came. -ECONNRESET at EOF. */
+int jobmsg_result_recv(int sock, struct jobmsg_result *ret, int *ret_fd);

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scheduler of the HTTP process: claims queued submissions while a slot is free,
+ * hands each to the detonator with its object as a sealed memory file, and records each
+ * result once. A submission is `running` in the store while the detonator has it, so a
+ * crash leaves it there and the next start queues it again.
+ */
+#include "server.h"
+
+#include "escape.h"
+#include "fileio.h"
+#include "jobmsg.h"
+#include "log.h"
+#include "macros.h"
+
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#define REPORT_MAX     (512ull << 20)
+#define JSON_DEPTH_MAX 64
+#define STOP_GRACE_SEC 15
+
+bool server_verdict_fresh(const struct server *srv, const struct store_verdict *v)
+{
+	if (strcmp(v->verdict, "clean") == 0)
+		return (uint64_t)(time(NULL) - v->scanned_at) < srv->cfg->clean_ttl_sec;
+	return strcmp(v->rules_version, srv->rules_version) == 0;
+}
+
+void server_wake(struct server *srv)
+{
+	uint64_t one = 1;
+
+	if (write(srv->wake_fd, &one, sizeof(one)) < 0)
+		log_debug("sched: wake: %m");
+}
+
+static void sched_slot_set(struct server *srv, int64_t old, int64_t new)
+{
+	pthread_mutex_lock(&srv->lock);
+	for (unsigned i = 0; i < SERVER_SLOTS_MAX; i++)
+		if (srv->running[i] == old) {
+			srv->running[i] = new;
+			srv->busy += new ? 1 : -1;
+			break;
+		}
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static bool sched_slot_has(struct server *srv, int64_t id)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&srv->lock);
+	for (unsigned i = 0; i < SERVER_SLOTS_MAX; i++)
+		found = found || srv->running[i] == id;
+	pthread_mutex_unlock(&srv->lock);
+	return found;
+}
+
+/* One queued submission to the detonator. 1: sent; 0: nothing queued. */
+static int sched_dispatch_one(struct server *srv)
+{
+	struct store_submission sub;
+	struct jobmsg_job job = {.magic = JOBMSG_MAGIC};
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = store_submission_claim(srv->store, &sub);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = store_object_open(srv->store, sub.sha256, srv->cfg->object_max, &fd);
+	if (r < 0) {
+		store_submission_fail(srv->store, sub.id, "the stored object cannot be read");
+		return 1;
+	}
+	job.id = sub.id;
+	job.timeout_sec = sub.timeout_sec;
+	r = jobmsg_job_send(srv->sock, &job, fd);
+	if (r < 0) {
+		store_submission_release(srv->store, sub.id);
+		return log_errno(r, "sched: cannot send submission %" PRId64, sub.id);
+	}
+	sched_slot_set(srv, 0, sub.id);
+	log_info("sched: submission %" PRId64 " running (%s, attempt %u)", sub.id, sub.sha256,
+		 sub.attempts);
+	return 1;
+}
+
+static void sched_dispatch(struct server *srv)
+{
+	while (srv->busy < srv->cfg->slots && sched_dispatch_one(srv) > 0)
+		;
+}
+
+static void json_copy(struct json_object *o, const char *key, char *dst, size_t dstsz)
+{
+	struct json_object *v;
+
+	dst[0] = '\0';
+	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
+		snprintf(dst, dstsz, "%s", json_object_get_string(v));
+}
+
+/* The verdict section of a report the detonator made. */
+static int sched_verdict_parse(const char *buf, size_t len, struct store_verdict *v)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+	struct json_object *root = NULL, *ver, *x;
+	int r = -EBADMSG;
+
+	if (!tok)
+		return -ENOMEM;
+	root = json_tokener_parse_ex(tok, buf, len);
+	if (!root || !json_object_object_get_ex(root, "verdict", &ver))
+		goto out;
+	json_copy(ver, "result", v->verdict, sizeof(v->verdict));
+	json_copy(ver, "threat", v->threat, sizeof(v->threat));
+	json_copy(ver, "rules_version", v->rules_version, sizeof(v->rules_version));
+	v->score = json_object_object_get_ex(ver, "score", &x) ? json_object_get_int(x) : 0;
+	snprintf(v->techniques, sizeof(v->techniques), "[]");
+	if (json_object_object_get_ex(ver, "techniques", &x) &&
+	    json_object_is_type(x, json_type_array)) {
+		const char *t = json_object_to_json_string_ext(x, JSON_C_TO_STRING_PLAIN);
+
+		if (strlen(t) < sizeof(v->techniques))
+			snprintf(v->techniques, sizeof(v->techniques), "%s", t);
+	}
+	r = v->verdict[0] ? 0 : -EBADMSG;
+out:
+	json_object_put(root);
+	json_tokener_free(tok);
+	return r;
+}
+
+static int sched_record(struct server *srv, const struct jobmsg_result *res, int fd)
+{
+	struct store_submission sub;
+	struct store_verdict v = {0};
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	r = store_submission_get(srv->store, res->id, &sub);
+	if (r < 0)
+		return r;
+	if (lseek(fd, 0, SEEK_SET) < 0 || fd_read_all(fd, REPORT_MAX, &buf, &len) < 0)
+		return log_errno(-EIO, "sched: submission %" PRId64 ": cannot read the report",
+				 res->id);
+	r = sched_verdict_parse(buf, len, &v);
+	if (r < 0)
+		return log_errno(r, "sched: submission %" PRId64 ": report without a verdict",
+				 res->id);
+	memcpy(v.sha256, sub.sha256, sizeof(v.sha256));
+	v.scanned_at = time(NULL);
+	r = store_result_put(srv->store, res->id, &v, buf, len);
+	if (r == -EALREADY)
+		log_warn("sched: submission %" PRId64 ": result already recorded", res->id);
+	return r;
+}
+
+static void sched_result(struct server *srv, const struct jobmsg_result *res, int fd)
+{
+	bool ok = false;
+
+	if (!sched_slot_has(srv, res->id)) {
+		log_warn("sched: result for submission %" PRId64 " that is not running", res->id);
+		return;
+	}
+	sched_slot_set(srv, res->id, 0);
+	if (res->status == 0 && sched_record(srv, res, fd) >= 0) {
+		ok = true;
+		log_info("sched: submission %" PRId64 " done", res->id);
+	} else {
+		char why[JOBMSG_WHY_MAX];
+
+		snprintf(why, sizeof(why), "%s",
+			 res->status < 0 && res->why[0] ? res->why
+							: "the result could not be recorded");
+		char esc[4 * JOBMSG_WHY_MAX];
+
+		store_submission_fail(srv->store, res->id, why);
+		/* The reason may quote the object (its type as libmagic read it). */
+		escape_printable(why, strlen(why), esc, sizeof(esc));
+		log_warn("sched: submission %" PRId64 " failed: %s", res->id, esc);
+	}
+	pthread_mutex_lock(&srv->lock);
+	if (ok)
+		srv->analyses_done++;
+	else
+		srv->analyses_failed++;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* -ECONNRESET when the detonator has gone. */
+static int sched_read_result(struct server *srv)
+{
+	struct jobmsg_result res;
+	int fd = -1, r;
+
+	r = jobmsg_result_recv(srv->sock, &res, &fd);
+	if (r == -EBADMSG) {
+		log_warn("sched: a malformed result message was dropped");
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	sched_result(srv, &res, fd);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/* What still runs when the grace period ends goes back to the queue for the next start. */
+static void sched_release_all(struct server *srv)
+{
+	for (unsigned i = 0; i < SERVER_SLOTS_MAX; i++)
+		if (srv->running[i]) {
+			store_submission_release(srv->store, srv->running[i]);
+			log_info("sched: submission %" PRId64 " re-queued", srv->running[i]);
+			srv->running[i] = 0;
+		}
+	srv->busy = 0;
+}
+
+int sched_run(struct server *srv, int sigfd)
+{
+	bool stopping = false;
+	time_t deadline = 0;
+
+	for (;;) {
+		struct pollfd p[3] = {{.fd = srv->sock, .events = POLLIN},
+				      {.fd = srv->wake_fd, .events = POLLIN},
+				      {.fd = sigfd, .events = POLLIN}};
+		uint64_t n;
+
+		if (!stopping)
+			sched_dispatch(srv);
+		if (stopping && (srv->busy == 0 || time(NULL) >= deadline))
+			break;
+		if (poll(p, 3, 1000) < 0 && errno != EINTR)
+			return log_errno(neg_errno(), "sched: poll");
+		if (p[0].revents && sched_read_result(srv) < 0) {
+			log_error("sched: the detonator has gone; stopping");
+			break;
+		}
+		if ((p[1].revents & POLLIN) && read(srv->wake_fd, &n, sizeof(n)) < 0)
+			log_debug("sched: wake: %m");
+		if (p[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si) && !stopping) {
+				stopping = true;
+				deadline = time(NULL) + srv->cfg->default_timeout + STOP_GRACE_SEC;
+				log_info("sched: stopping: %u running, waiting up to %lld s",
+					 srv->busy, (long long)(deadline - time(NULL)));
+			}
+		}
+	}
+	sched_release_all(srv);
+	return 0;
+}

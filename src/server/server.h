@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The unprivileged HTTP process: its shared state, the HTTP front (http.c) and the
+ * scheduler that feeds the detonator and records results (sched.c).
+ */
+#pragma once
+
+#include "config.h"
+#include "store.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define SERVER_SLOTS_MAX 64
+
+struct server {
+	const struct server_config *cfg;
+	struct store *store;
+	char rules_version[32];
+	time_t started;
+	int sock;    /* to the detonator */
+	int wake_fd; /* eventfd: a submission was queued */
+	int listen_fd;
+	const char *tls_cert_pem, *tls_key_pem;
+
+	pthread_mutex_t lock; /* the counters below */
+	unsigned busy;
+	int64_t running[SERVER_SLOTS_MAX];
+	uint64_t analyses_done, analyses_failed, cache_hits, requests, submissions;
+};
+
+struct store_verdict;
+
+/* Fresh: clean within the clean TTL; a threat while the rules version is unchanged. */
+bool server_verdict_fresh(const struct server *srv, const struct store_verdict *v);
+void server_wake(struct server *srv);
+
+struct http;
+int http_start(struct server *srv, struct http **ret);
+void http_stop(struct http *h);
+
+/* The scheduler's loop on the calling thread, until a stop signal on sigfd and drain. */
+int sched_run(struct server *srv, int sigfd);

@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The embedded backend: SQLite in WAL mode with synchronous=FULL, so a committed
+ * transaction survives a power cut. One connection, serialised by the store's mutex.
+ */
+#include "store.h"
+#include "store-files.h"
+
+#include "log.h"
+#include "macros.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUSY_TIMEOUT_MS 5000
+
+struct store {
+	sqlite3 *db;
+	int dirfd;
+	pthread_mutex_t lock;
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS submissions ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" sha256 TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('queued','running','done','failed')),"
+	" priority INTEGER NOT NULL DEFAULT 0,"
+	" timeout INTEGER NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" started INTEGER NOT NULL DEFAULT 0,"
+	" finished INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" agent_hold INTEGER NOT NULL DEFAULT 0,"
+	" cached INTEGER NOT NULL DEFAULT 0,"
+	" owner TEXT NOT NULL DEFAULT '',"
+	" error TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX IF NOT EXISTS submissions_queue ON submissions (status, priority, id);"
+	"CREATE TABLE IF NOT EXISTS verdicts ("
+	" sha256 TEXT PRIMARY KEY,"
+	" verdict TEXT NOT NULL,"
+	" threat TEXT NOT NULL,"
+	" score INTEGER NOT NULL,"
+	" techniques TEXT NOT NULL,"
+	" scanned_at INTEGER NOT NULL,"
+	" rules_version TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS reports ("
+	" submission_id INTEGER PRIMARY KEY REFERENCES submissions (id),"
+	" sha256 TEXT NOT NULL,"
+	" path TEXT NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS reports_sha256 ON reports (sha256, created);"
+	"CREATE TABLE IF NOT EXISTS tokens ("
+	" token_sha256 TEXT PRIMARY KEY,"
+	" role TEXT NOT NULL CHECK (role IN ('agent','analyst','admin')),"
+	" created INTEGER NOT NULL);";
+
+static const char *const status_names[] = {
+	[STORE_QUEUED] = "queued",
+	[STORE_RUNNING] = "running",
+	[STORE_DONE] = "done",
+	[STORE_FAILED] = "failed",
+};
+
+static const char *const role_names[] = {
+	[STORE_ROLE_NONE] = "none",
+	[STORE_ROLE_AGENT] = "agent",
+	[STORE_ROLE_ANALYST] = "analyst",
+	[STORE_ROLE_ADMIN] = "admin",
+};
+
+const char *store_status_name(enum store_status st)
+{
+	return (size_t)st < ARRAY_SIZE(status_names) ? status_names[st] : "unknown";
+}
+
+const char *store_role_name(enum store_role role)
+{
+	return (size_t)role < ARRAY_SIZE(role_names) ? role_names[role] : "none";
+}
+
+int store_role_parse(const char *name, enum store_role *ret)
+{
+	for (size_t i = STORE_ROLE_AGENT; i < ARRAY_SIZE(role_names); i++)
+		if (strcmp(name, role_names[i]) == 0) {
+			*ret = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static enum store_status status_parse(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(status_names); i++)
+		if (s && strcmp(s, status_names[i]) == 0)
+			return i;
+	return STORE_FAILED;
+}
+
+static int64_t now_sec(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static int db_error(struct store *s, const char *what)
+{
+	log_error("store: %s: %s", what, sqlite3_errmsg(s->db));
+	return -EIO;
+}
+
+static int db_exec(struct store *s, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_error("store: %s", err ? err : "sqlite error");
+		sqlite3_free(err);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void stmt_finalizep(sqlite3_stmt **st)
+{
+	sqlite3_finalize(*st);
+}
+#define _cleanup_stmt_ __attribute__((cleanup(stmt_finalizep)))
+
+static void unlockp(pthread_mutex_t **m)
+{
+	if (*m)
+		pthread_mutex_unlock(*m);
+}
+#define _cleanup_unlock_ __attribute__((cleanup(unlockp)))
+
+static pthread_mutex_t *store_lock(struct store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	return &s->lock;
+}
+
+static int db_prepare(struct store *s, const char *sql, sqlite3_stmt **ret)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, ret, NULL) != SQLITE_OK)
+		return db_error(s, "cannot prepare a statement");
+	return 0;
+}
+
+static void copy_text(char *dst, size_t dstsz, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
+}
+
+static int store_db_open(struct store *s, const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/sandtrap.db", dir);
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+				    SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK)
+		return db_error(s, "cannot open the database");
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	if (db_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		       "PRAGMA foreign_keys=ON;") < 0)
+		return -EIO;
+	return db_exec(s, schema);
+}
+
+int store_open(const char *dir, struct store **ret)
+{
+	struct store *s;
+	int r;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return log_errno(neg_errno(), "store: cannot create '%s'", dir);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_init(&s->lock, NULL);
+	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0) {
+		r = log_errno(neg_errno(), "store: cannot open '%s'", dir);
+		goto fail;
+	}
+	r = store_files_init(s->dirfd);
+	if (r < 0)
+		goto fail;
+	umask(0077);
+	r = store_db_open(s, dir);
+	if (r < 0)
+		goto fail;
+	*ret = s;
+	return 0;
+fail:
+	store_close(s);
+	return r;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+int store_object_put(struct store *s, const char *sha256, const void *buf, size_t len)
+{
+	return store_files_object_put(s->dirfd, sha256, buf, len);
+}
+
+int store_object_put_fd(struct store *s, const char *sha256, int fd)
+{
+	return store_files_object_put_fd(s->dirfd, sha256, fd);
+}
+
+int store_tmpfile(struct store *s, int *ret_fd)
+{
+	return store_files_tmpfile(s->dirfd, ret_fd);
+}
+
+int store_object_open(struct store *s, const char *sha256, uint64_t max, int *ret_fd)
+{
+	return store_files_object_open(s->dirfd, sha256, max, ret_fd);
+}
+
+#define SUBMISSION_COLUMNS                                                                         \
+	"id, sha256, status, priority, timeout, created, started, finished, attempts, cached, "    \
+	"error, owner"
+
+static void submission_from_row(sqlite3_stmt *st, struct store_submission *sub)
+{
+	*sub = (struct store_submission){
+		.id = sqlite3_column_int64(st, 0),
+		.status = status_parse((const char *)sqlite3_column_text(st, 2)),
+		.priority = sqlite3_column_int(st, 3),
+		.timeout_sec = sqlite3_column_int(st, 4),
+		.created = sqlite3_column_int64(st, 5),
+		.started = sqlite3_column_int64(st, 6),
+		.finished = sqlite3_column_int64(st, 7),
+		.attempts = sqlite3_column_int(st, 8),
+		.cached = sqlite3_column_int(st, 9) != 0,
+	};
+	copy_text(sub->sha256, sizeof(sub->sha256), st, 1);
+	copy_text(sub->error, sizeof(sub->error), st, 10);
+	copy_text(sub->owner, sizeof(sub->owner), st, 11);
+}
+
+int store_submission_add(struct store *s, struct store_submission *sub)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s,
+		       "INSERT INTO submissions (sha256, status, priority, timeout, created,"
+		       " finished, agent_hold, cached, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       &st) < 0)
+		return -EIO;
+	sub->created = now_sec();
+	sub->finished = sub->status == STORE_DONE ? sub->created : 0;
+	sqlite3_bind_text(st, 1, sub->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, store_status_name(sub->status), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, sub->priority);
+	sqlite3_bind_int(st, 4, sub->timeout_sec);
+	sqlite3_bind_int64(st, 5, sub->created);
+	sqlite3_bind_int64(st, 6, sub->finished);
+	sqlite3_bind_int(st, 7, sub->priority > 0);
+	sqlite3_bind_int(st, 8, sub->cached);
+	sqlite3_bind_text(st, 9, sub->owner, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot queue a submission");
+	sub->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int store_submission_get(struct store *s, int64_t id, struct store_submission *ret)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (db_prepare(s, "SELECT " SUBMISSION_COLUMNS " FROM submissions WHERE id = ?", &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return db_error(s, "cannot read a submission");
+	submission_from_row(st, ret);
+	return 0;
+}
+
+int store_submission_claim(struct store *s, struct store_submission *ret)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (db_prepare(s,
+		       "UPDATE submissions SET status = 'running', started = ?,"
+		       " attempts = attempts + 1 WHERE id = (SELECT id FROM submissions"
+		       " WHERE status = 'queued' ORDER BY priority DESC, id LIMIT 1)"
+		       " RETURNING " SUBMISSION_COLUMNS,
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, now_sec());
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return db_error(s, "cannot claim a submission");
+	submission_from_row(st, ret);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot claim a submission");
+	return 0;
+}
+
+static int store_update(struct store *s, const char *sql, int64_t id, const char *text,
+			unsigned *ret_n)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s, sql, &st) < 0)
+		return -EIO;
+	if (id > 0)
+		sqlite3_bind_int64(st, 1, id);
+	if (text) {
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now_sec());
+	}
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot update submissions");
+	if (ret_n)
+		*ret_n = sqlite3_changes(s->db);
+	return 0;
+}
+
+int store_submission_requeue(struct store *s, unsigned *ret_n)
+{
+	return store_update(s, "UPDATE submissions SET status = 'queued' WHERE status = 'running'",
+			    0, NULL, ret_n);
+}
+
+int store_submission_release(struct store *s, int64_t id)
+{
+	return store_update(s,
+			    "UPDATE submissions SET status = 'queued'"
+			    " WHERE id = ? AND status = 'running'",
+			    id, NULL, NULL);
+}
+
+int store_submission_fail(struct store *s, int64_t id, const char *error)
+{
+	return store_update(s,
+			    "UPDATE submissions SET status = 'failed', error = ?2,"
+			    " finished = ?3 WHERE id = ?1 AND status = 'running'",
+			    id, error, NULL);
+}
+
+static int result_record(struct store *s, int64_t id, const struct store_verdict *v,
+			 const char *path)
+{
+	_cleanup_stmt_ sqlite3_stmt *up = NULL, *rep = NULL, *ver = NULL;
+	int64_t now = now_sec();
+
+	if (db_prepare(s,
+		       "UPDATE submissions SET status = 'done', finished = ?2"
+		       " WHERE id = ?1 AND status = 'running'",
+		       &up) < 0 ||
+	    db_prepare(s,
+		       "INSERT INTO reports (submission_id, sha256, path, created)"
+		       " VALUES (?, ?, ?, ?)",
+		       &rep) < 0 ||
+	    db_prepare(s,
+		       "INSERT OR REPLACE INTO verdicts (sha256, verdict, threat, score,"
+		       " techniques, scanned_at, rules_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		       &ver) < 0)
+		return -EIO;
+	sqlite3_bind_int64(up, 1, id);
+	sqlite3_bind_int64(up, 2, now);
+	if (sqlite3_step(up) != SQLITE_DONE)
+		return db_error(s, "cannot record a result");
+	if (sqlite3_changes(s->db) != 1)
+		return -EALREADY;
+	sqlite3_bind_int64(rep, 1, id);
+	sqlite3_bind_text(rep, 2, v->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(rep, 3, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(rep, 4, now);
+	if (sqlite3_step(rep) != SQLITE_DONE)
+		return db_error(s, "cannot record a report");
+	sqlite3_bind_text(ver, 1, v->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ver, 2, v->verdict, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ver, 3, v->threat, -1, SQLITE_STATIC);
+	sqlite3_bind_int(ver, 4, v->score);
+	sqlite3_bind_text(ver, 5, v->techniques, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ver, 6, v->scanned_at ? v->scanned_at : now);
+	sqlite3_bind_text(ver, 7, v->rules_version, -1, SQLITE_STATIC);
+	if (sqlite3_step(ver) != SQLITE_DONE)
+		return db_error(s, "cannot record a verdict");
+	return 0;
+}
+
+static int submission_running(struct store *s, int64_t id)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s, "SELECT status FROM submissions WHERE id = ?", &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return -ENOENT;
+	return strcmp((const char *)sqlite3_column_text(st, 0), "running") == 0 ? 0 : -EALREADY;
+}
+
+/*
+ * Under the lock throughout: the check that the submission still runs, the report file,
+ * then the transaction. A second result for the same submission changes nothing.
+ */
+int store_result_put(struct store *s, int64_t id, const struct store_verdict *v, const char *report,
+		     size_t len)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	char path[64];
+	int r;
+
+	r = submission_running(s, id);
+	if (r < 0)
+		return r;
+	r = store_files_report_put(s->dirfd, id, report, len, path, sizeof(path));
+	if (r < 0)
+		return r;
+	if (db_exec(s, "BEGIN IMMEDIATE") < 0)
+		return -EIO;
+	r = result_record(s, id, v, path);
+	if (r < 0) {
+		db_exec(s, "ROLLBACK");
+		return r;
+	}
+	return db_exec(s, "COMMIT");
+}
+
+static int report_path(struct store *s, int64_t id, char *ret, size_t retsz)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s,
+		       "SELECT path FROM reports WHERE submission_id = ?1 UNION ALL"
+		       " SELECT * FROM (SELECT r.path FROM reports r JOIN submissions s"
+		       " ON s.sha256 = r.sha256 WHERE s.id = ?1 AND s.cached = 1"
+		       " ORDER BY r.created DESC, r.submission_id DESC LIMIT 1)",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return -ENOENT;
+	copy_text(ret, retsz, st, 0);
+	return 0;
+}
+
+int store_report_open(struct store *s, int64_t id, int *ret_fd, uint64_t *ret_size)
+{
+	char path[128];
+	int r;
+
+	{
+		_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+
+		r = report_path(s, id, path, sizeof(path));
+		if (r < 0)
+			return r;
+	}
+	return store_files_open(s->dirfd, path, ret_fd, ret_size);
+}
+
+int store_report_read(struct store *s, int64_t id, size_t max, char **ret, size_t *ret_len)
+{
+	char path[128];
+	int r;
+
+	{
+		_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+
+		r = report_path(s, id, path, sizeof(path));
+		if (r < 0)
+			return r;
+	}
+	return store_files_read(s->dirfd, path, max, ret, ret_len);
+}
+
+int store_verdict_get(struct store *s, const char *sha256, struct store_verdict *ret)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (db_prepare(s,
+		       "SELECT sha256, verdict, threat, score, techniques, scanned_at,"
+		       " rules_version FROM verdicts WHERE sha256 = ?",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return db_error(s, "cannot read a verdict");
+	copy_text(ret->sha256, sizeof(ret->sha256), st, 0);
+	copy_text(ret->verdict, sizeof(ret->verdict), st, 1);
+	copy_text(ret->threat, sizeof(ret->threat), st, 2);
+	ret->score = sqlite3_column_int(st, 3);
+	copy_text(ret->techniques, sizeof(ret->techniques), st, 4);
+	ret->scanned_at = sqlite3_column_int64(st, 5);
+	copy_text(ret->rules_version, sizeof(ret->rules_version), st, 6);
+	return 0;
+}
+
+int store_token_add(struct store *s, const char *token_sha256, enum store_role role)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (!store_sha256_valid(token_sha256) || role == STORE_ROLE_NONE)
+		return -EINVAL;
+	if (db_prepare(s, "INSERT INTO tokens (token_sha256, role, created) VALUES (?, ?, ?)",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, token_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, store_role_name(role), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now_sec());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot add a token");
+	return 0;
+}
+
+int store_token_role(struct store *s, const char *token_sha256, enum store_role *ret)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (db_prepare(s, "SELECT role FROM tokens WHERE token_sha256 = ?", &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, token_sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return db_error(s, "cannot read a token");
+	return store_role_parse((const char *)sqlite3_column_text(st, 0), ret);
+}
+
+int store_counts_get(struct store *s, struct store_counts *ret)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	*ret = (struct store_counts){0};
+	if (db_prepare(s, "SELECT status, count(*) FROM submissions GROUP BY status", &st) < 0)
+		return -EIO;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		uint64_t n = sqlite3_column_int64(st, 1);
+
+		switch (status_parse((const char *)sqlite3_column_text(st, 0))) {
+		case STORE_QUEUED:
+			ret->queued = n;
+			break;
+		case STORE_RUNNING:
+			ret->running = n;
+			break;
+		case STORE_DONE:
+			ret->done = n;
+			break;
+		default:
+			ret->failed = n;
+			break;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The server's durable state behind one interface: submissions (the queue), verdicts per
+ * sha256, reports, API tokens and the objects themselves. Nothing here names the
+ * database: store-sqlite.c is the embedded backend, and a PostgreSQL backend implements
+ * the same functions. Objects and reports are files in the data directory either way
+ * (store-files.c), written durably before the call returns.
+ *
+ * Every function returns >= 0 on success or -errno; -ENOENT means "no such row".
+ * One struct store may be used from several threads: calls are serialised inside.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+enum store_status {
+	STORE_QUEUED,
+	STORE_RUNNING,
+	STORE_DONE,
+	STORE_FAILED,
+};
+
+enum store_role {
+	STORE_ROLE_NONE,
+	STORE_ROLE_AGENT,   /* submit, look up verdicts and its submissions' status */
+	STORE_ROLE_ANALYST, /* read everything, submit */
+	STORE_ROLE_ADMIN,   /* everything */
+};
+
+#define STORE_OBJECT_MAX_DEFAULT (100ull << 20)
+
+struct store_submission {
+	int64_t id;
+	char sha256[65];
+	enum store_status status;
+	int priority; /* 1: an agent holds a user's access (goes first), 0: normal */
+	unsigned timeout_sec;
+	int64_t created, started, finished; /* unix seconds, 0 when not yet */
+	unsigned attempts;                  /* detonations started, re-runs after a crash count */
+	bool cached;                        /* answered from a fresh verdict, never detonated */
+	char owner[65];                     /* sha256 of the submitting token */
+	char error[256];
+};
+
+struct store_verdict {
+	char sha256[65];
+	char verdict[16];      /* "clean", "suspicious", "malicious" */
+	char threat[128];      /* "" when clean */
+	int score;             /* 0-100 */
+	char techniques[1024]; /* JSON array text, as in the report */
+	int64_t scanned_at;
+	char rules_version[32];
+};
+
+struct store_counts {
+	uint64_t queued, running, done, failed;
+};
+
+/* Open (creating on first use) the store in dir: the database, objects/, reports/, tmp/. */
+int store_open(const char *dir, struct store **ret);
+void store_close(struct store *s);
+
+const char *store_status_name(enum store_status st);
+const char *store_role_name(enum store_role role);
+int store_role_parse(const char *name, enum store_role *ret);
+
+/*
+ * Objects, once per sha256, compressed, mode 0400. Durable (file and directory fsync'd)
+ * when store_object_put() returns. store_object_open() gives a sealed memory file with
+ * the object's bytes, at most max of them (-EFBIG beyond).
+ */
+int store_object_put(struct store *s, const char *sha256, const void *buf, size_t len);
+/* The same from everything in fd, from its start. */
+int store_object_put_fd(struct store *s, const char *sha256, int fd);
+/* An unnamed, unlinked file in the data directory for an upload in progress. */
+int store_tmpfile(struct store *s, int *ret_fd);
+int store_object_open(struct store *s, const char *sha256, uint64_t max, int *ret_fd);
+
+/* The queue. store_submission_add() is durable when it returns. */
+int store_submission_add(struct store *s, struct store_submission *sub);
+int store_submission_get(struct store *s, int64_t id, struct store_submission *ret);
+/* Claim the next queued submission (high priority first, then oldest): it becomes running. */
+int store_submission_claim(struct store *s, struct store_submission *ret);
+/* After a crash: everything left running is queued again. ret_n: how many. */
+int store_submission_requeue(struct store *s, unsigned *ret_n);
+/* A running submission back to the queue (a graceful stop cut it short). */
+int store_submission_release(struct store *s, int64_t id);
+int store_submission_fail(struct store *s, int64_t id, const char *error);
+
+/*
+ * The result of a running submission, recorded once: the report file, the verdict for its
+ * sha256 and the status done in one transaction. -EALREADY when the submission is not
+ * running (its result was recorded before).
+ */
+int store_result_put(struct store *s, int64_t id, const struct store_verdict *v, const char *report,
+		     size_t len);
+/* The report of a submission; for one answered from the cache, the newest of its object. */
+/* The same as an open file and its size, to send without reading it into memory. */
+int store_report_open(struct store *s, int64_t id, int *ret_fd, uint64_t *ret_size);
+int store_report_read(struct store *s, int64_t id, size_t max, char **ret, size_t *ret_len);
+
+int store_verdict_get(struct store *s, const char *sha256, struct store_verdict *ret);
+
+/* Tokens are stored as the sha256 (hex) of the token, never the token. */
+int store_token_add(struct store *s, const char *token_sha256, enum store_role role);
+int store_token_role(struct store *s, const char *token_sha256, enum store_role *ret);
+
+int store_counts_get(struct store *s, struct store_counts *ret);

@@ -1,0 +1,321 @@
+#!/bin/bash
+# sandtrapd as users and agents see it: a real server on 127.0.0.1 with a random free port
+# and a temporary data directory, driven with the sandtrap CLI and curl. TAP.
+# Usage: test-server.sh SANDTRAPD SANDTRAP SOURCE_ROOT
+set -u
+sandtrapd=$1
+sandtrap=$2
+src=$3
+
+work=$(mktemp -d /tmp/sandtrap-server.XXXXXX)
+chmod 0755 "$work" # the server's unprivileged user walks through to its data directory
+data="$work/data"
+pid=
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		wait "$pid"
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+n=0
+failed=0
+check() {
+	local what=$1
+	shift
+	n=$((n + 1))
+	if "$@" >/dev/null 2>&1; then echo "ok $n - $what"; else echo "not ok $n - $what"; failed=$((failed + 1)); fi
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start() {
+	"$sandtrapd" --listen "127.0.0.1:$port" --data "$data" --foreground --slots 2 \
+		--max-object 65536 --timeout 10 --connection-timeout 2 "$@" >>"$work/server.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		curl -fs "$base/metrics" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# http METHOD PATH TOKEN [curl args...]: status in $code, body in $work/body
+http() {
+	local method=$1 path=$2 token=$3
+	shift 3
+	code=$(curl -s -o "$work/body" -w '%{http_code}' -X "$method" \
+		${token:+-H "Authorization: Bearer $token"} "$@" "$base$path")
+}
+code_is() { test "$code" = "$1"; }
+json_error() { jq -e '.error | type == "string"' "$work/body"; }
+body_has() { jq -e "$@" "$work/body"; }
+
+# Waits for a submission to reach done or failed; its JSON ends in $work/sub.json.
+wait_done() {
+	for _ in $(seq 300); do
+		curl -s -H "Authorization: Bearer $admin" "$base/api/v1/submissions/$1" >"$work/sub.json"
+		jq -e '.status == "done" or .status == "failed"' "$work/sub.json" >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+wait_status() {
+	for _ in $(seq 200); do
+		curl -s -H "Authorization: Bearer $admin" "$base/api/v1/submissions/$1" |
+			jq -e --arg s "$2" '.status == $s' >/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+metric() { curl -s "$base/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+
+port=$(free_port)
+base="http://127.0.0.1:$port"
+
+# --- refusals before anything starts ---
+"$sandtrapd" --listen "0.0.0.0:$port" --data "$data" --foreground >"$work/public.log" 2>&1
+status=$?
+check "plain HTTP on a non-loopback address is refused" test "$status" != 0
+check "the refusal says to give a certificate" grep -q "refusing plain HTTP" "$work/public.log"
+check "the refused server did not listen" bash -c "! curl -s --max-time 1 $base/metrics"
+
+hidden=$(mktemp -d /tmp/sandtrap-hidden.XXXXXX) # 0700: the service user cannot enter
+timeout 20 "$sandtrapd" --listen "127.0.0.1:$port" --data "$hidden/data" --foreground \
+	>"$work/hidden.log" 2>&1
+status=$?
+rm -rf "$hidden"
+check "a data directory the service user cannot reach: exit status not 0" \
+	test "$status" != 0 -a "$status" != 124
+check "and the error says why" grep -q "must be searchable" "$work/hidden.log"
+
+admin=$("$sandtrap" token create --data "$data" --role admin)
+analyst=$("$sandtrap" token create --data "$data" --role analyst)
+agent=$("$sandtrap" token create --data "$data" --role agent)
+check "token create prints a 64-digit token" bash -c "[[ '$agent' =~ ^[0-9a-f]{64}$ ]]"
+check "the data directory keeps only the token's hash" \
+	bash -c "! grep -rqa '$agent' '$data'"
+
+check "sandtrapd starts on 127.0.0.1 with a random port" start
+check "the data directory is private (0700)" test "$(stat -c %a "$data")" = 700
+http_pid=$(pgrep -P "$pid" -f sandtrapd | head -1)
+check "the HTTP process is a child of the privileged one" test -n "$http_pid"
+check "the HTTP process does not run as uid 0" \
+	bash -c "awk '/^Uid:/ { exit !(\$2 != 0 && \$3 != 0 && \$4 != 0 && \$5 != 0) }' /proc/$http_pid/status"
+check "the HTTP process has no supplementary groups" \
+	bash -c "awk '/^Groups:/ { exit NF != 1 }' /proc/$http_pid/status"
+check "the HTTP process cannot gain privileges" \
+	bash -c "awk '/^NoNewPrivs:/ { exit \$2 != 1 }' /proc/$http_pid/status"
+check "the listening socket belongs to the HTTP process" \
+	bash -c "ss -ltnp 'sport = :$port' | grep -q 'pid=$http_pid,'"
+
+# --- authentication and roles ---
+http GET /api/v1/status ""
+check "no token: 401" code_is 401
+check "401 comes with a JSON error" json_error
+http GET /api/v1/status "0000000000000000000000000000000000000000000000000000000000000000"
+check "an unknown token: 401" code_is 401
+http GET /api/v1/status "" -H "Authorization: Basic YWRtaW46YWRtaW4="
+check "Basic instead of Bearer: 401" code_is 401
+http GET /api/v1/status "$agent"
+check "an agent token on the analyst status: 403 with a JSON error" \
+	bash -c "test $code = 403 && jq -e .error '$work/body'"
+http POST /api/v1/tokens "$agent" --data '{"role":"admin"}'
+check "an agent token cannot create tokens (admin only): 403" code_is 403
+http POST /api/v1/tokens "$analyst" --data '{"role":"admin"}'
+check "an analyst token cannot create tokens: 403" code_is 403
+http POST /api/v1/tokens "$admin" --data '{"role":"agent"}'
+check "an admin creates an agent token: 201" code_is 201
+new_token=$(jq -r .token "$work/body")
+http GET /api/v1/verdicts/0000000000000000000000000000000000000000000000000000000000000000 "$new_token"
+check "the new token works" code_is 404
+http GET /metrics ""
+check "/metrics needs no token by default" code_is 200
+check "/metrics is Prometheus text" grep -q '^# TYPE sandtrap_submissions gauge' "$work/body"
+http GET /api/v1/status "$analyst"
+check "status: node, version, slots, queue, rules, uptime" \
+	body_has '.node and .version and .slots_total == 2 and .slots_busy >= 0 and .queue_depth >= 0 and (.rules_version | startswith("rules-")) and .uptime >= 0'
+
+# --- malformed input: 4xx with a JSON error ---
+http GET /api/v1/verdicts/0000000000000000000000000000000000000000000000000000000000000000 "$agent"
+check "an unknown sha256: 404 with a JSON error" bash -c "test $code = 404 && jq -e .error '$work/body'"
+http GET /api/v1/verdicts/not-a-hash "$agent"
+check "a malformed sha256: 400" bash -c "test $code = 400 && jq -e .error '$work/body'"
+http GET /api/v1/submissions/abc "$agent"
+check "a malformed submission id: 400" code_is 400
+http GET /api/v1/submissions/99999 "$agent"
+check "an unknown submission: 404" code_is 404
+http GET /api/v1/nothing "$admin"
+check "an unknown endpoint: 404 with a JSON error" bash -c "test $code = 404 && jq -e .error '$work/body'"
+http DELETE /api/v1/status "$admin"
+check "a wrong method: 405" code_is 405
+http POST /api/v1/submissions "$agent" --data-binary ''
+check "an empty submission: 400" code_is 400
+http POST "/api/v1/submissions?priority=urgent" "$agent" --data-binary 'x'
+check "a bad priority: 400" code_is 400
+http POST "/api/v1/submissions?timeout=0" "$agent" --data-binary 'x'
+check "a bad timeout: 400" code_is 400
+http POST /api/v1/tokens "$admin" --data '{"role": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}'
+check "a token request nested too deep: 400" code_is 400
+http POST /api/v1/tokens "$admin" --data 'not json'
+check "a token request that is not JSON: 400" bash -c "test $code = 400 && jq -e .error '$work/body'"
+
+# --- limits ---
+head -c 70000 /dev/zero >"$work/big"
+http POST /api/v1/submissions "$agent" --data-binary "@$work/big"
+check "a body over --max-object: 413 with a JSON error" \
+	bash -c "test $code = 413 && jq -e .error '$work/body'"
+http POST /api/v1/submissions "$agent" --data-binary "@$work/big" -H "Transfer-Encoding: chunked"
+check "a chunked body over --max-object: 413" code_is 413
+check "the server still answers after the refusals" curl -fs "$base/metrics"
+# A client that sends half a request and stalls is cut off after --connection-timeout.
+slow_client() {
+	local start=$SECONDS
+	exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+	printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n' >&3
+	timeout 10 cat <&3 >/dev/null
+	exec 3<&-
+	test $((SECONDS - start)) -le 6
+}
+check "a client that stalls mid-request is cut off" slow_client
+
+# --- submissions, verdicts, reports ---
+"$sandtrap" submit --server "$base" --token "$agent" --wait "$src/samples/demo/dropper.sh" \
+	>"$work/dropper.out" 2>"$work/dropper.err"
+status=$?
+check "submit --wait of the demo dropper: a threat (exit status 1)" test "$status" = 1
+check "submit --wait showed the progress to done" grep -q "done" "$work/dropper.err"
+check "the verdict is printed with its threat" grep -qE "^Verdict: (suspicious|malicious)" "$work/dropper.out"
+dropper_id=$(sed -n 's/^submission \([0-9]*\):.*/\1/p' "$work/dropper.err")
+dropper_sha=$(sha256sum "$src/samples/demo/dropper.sh" | cut -d' ' -f1)
+
+printf '#!/bin/sh\necho hello from a clean script\n' >"$work/clean.sh"
+SANDTRAP_SERVER=$base SANDTRAP_TOKEN=$agent "$sandtrap" submit --wait "$work/clean.sh" \
+	>"$work/clean.out" 2>"$work/clean.err"
+status=$?
+check "submit --wait of a clean script (env for server and token): exit status 0" test "$status" = 0
+check "its verdict is clean" grep -q "^Verdict: clean" "$work/clean.out"
+clean_id=$(sed -n 's/^submission \([0-9]*\):.*/\1/p' "$work/clean.err")
+
+http GET "/api/v1/submissions/$dropper_id" "$agent"
+check "the submission is done with its verdict" \
+	body_has '.status == "done" and (.verdict.verdict == "suspicious" or .verdict.verdict == "malicious") and .attempts == 1'
+http GET "/api/v1/submissions/$dropper_id" "$new_token"
+check "another agent cannot see that submission (404)" code_is 404
+http GET "/api/v1/submissions/$dropper_id" "$analyst"
+check "an analyst sees every submission" body_has '.status == "done"'
+http GET "/api/v1/verdicts/$dropper_sha" "$agent"
+check "the verdict lookup: verdict, threat, score, scanned_at, rules_version, fresh" \
+	body_has '(.verdict | test("suspicious|malicious")) and (.threat | length > 0) and .score > 0 and .scanned_at > 0 and (.rules_version | startswith("rules-")) and .fresh == true'
+"$sandtrap" lookup --server "$base" --token "$agent" "$src/samples/demo/dropper.sh" >/dev/null 2>&1
+check "sandtrap lookup FILE: exit status 1 for a threat" test $? = 1
+"$sandtrap" lookup --server "$base" --token "$agent" "$(sha256sum "$work/clean.sh" | cut -d' ' -f1)" >/dev/null 2>&1
+check "sandtrap lookup SHA256: exit status 0 for clean" test $? = 0
+
+http GET "/api/v1/submissions/$dropper_id/report" "$agent"
+check "an agent cannot read reports: 403" code_is 403
+http GET "/api/v1/submissions/$dropper_id/report" "$analyst"
+check "the analyst reads the full JSON report" \
+	body_has --arg s "$dropper_sha" '.sha256 == $s and (.events | length > 0) and .verdict.computed == true'
+"$sandtrap" report --server "$base" --token "$analyst" --json "$clean_id" >"$work/report.json"
+check "sandtrap report --json gives the clean script's report with its output" \
+	jq -e '.output.text | contains("hello from a clean script")' "$work/report.json"
+"$sandtrap" status --server "$base" --token "$analyst" >"$work/status.out"
+check "sandtrap status shows the slots and the rules" grep -q "rules_version" "$work/status.out"
+check "stored objects have no exec bits" \
+	bash -c "test -n \"\$(find '$data/objects' -type f)\" && test -z \"\$(find '$data/objects' -type f -perm /111)\""
+
+# --- the verdict cache ---
+done_before=$(metric 'sandtrap_analyses_total{result="done"}')
+http POST /api/v1/submissions "$agent" --data-binary "@$src/samples/demo/dropper.sh"
+check "resubmitting an analysed object answers at once from the cache (200, done)" \
+	bash -c "test $code = 200 && jq -e '.cached == true and .status == \"done\" and .verdict.fresh == true' '$work/body'"
+cached_id=$(jq -r .id "$work/body")
+sleep 0.5
+check "and no new detonation ran" test "$(metric 'sandtrap_analyses_total{result="done"}')" = "$done_before"
+http GET "/api/v1/submissions/$cached_id/report" "$analyst"
+check "the cached submission's report is the object's last one" body_has --arg s "$dropper_sha" '.sha256 == $s'
+
+# --- kill -9 while a job runs, restart: the job completes exactly once ---
+printf '#!/bin/sh\nsleep 2\necho survived\n' >"$work/slow.sh"
+http POST "/api/v1/submissions?timeout=20" "$agent" --data-binary "@$work/slow.sh"
+slow_id=$(jq -r .id "$work/body")
+check "a slow job is accepted (202 queued)" bash -c "test $code = 202 && jq -e '.status == \"queued\"' '$work/body'"
+check "the slow job starts running" wait_status "$slow_id" running
+kill -9 "$pid"
+{ wait "$pid"; } 2>/dev/null
+check "after kill -9 the job is kept, running or queued again, not lost" \
+	bash -c "sqlite3 -cmd '.timeout 5000' '$data/sandtrap.db' 'select status from submissions where id = $slow_id' | grep -qxE 'running|queued'"
+printf '# a config file\nnode-name = node-from-config\nclean-ttl = 3600\n' >"$work/sandtrapd.conf"
+check "sandtrapd starts again on the same data, with a config file" start --config "$work/sandtrapd.conf"
+check "the interrupted job completes" wait_done "$slow_id"
+check "it is done, after a second attempt" jq -e '.status == "done" and .attempts == 2' "$work/sub.json"
+check "its result is recorded exactly once" \
+	test "$(sqlite3 -cmd ".timeout 5000" "$data/sandtrap.db" "select count(*) from reports where submission_id = $slow_id")" = 1
+http GET "/api/v1/submissions/$slow_id/report" "$analyst"
+check "and its report shows the sample ran to the end" body_has '.output.text | contains("survived")'
+check "no guest cgroup is left behind by the killed server" \
+	bash -c "! ls -d /sys/fs/cgroup/unified/sandtrap-*-* /sys/fs/cgroup/sandtrap.guests/sandtrap-* 2>/dev/null | grep -q ."
+
+http GET /api/v1/status "$admin"
+check "the config file's settings apply" body_has '.node == "node-from-config"'
+
+printf 'just some notes, no shebang\n' >"$work/notes.txt"
+"$sandtrap" submit --server "$base" --token "$agent" --wait "$work/notes.txt" \
+	>"$work/notes.out" 2>"$work/notes.err"
+check "an unsupported object fails with exit status 2" test $? = 2
+check "and the reason says unsupported object type" grep -q "unsupported object type" "$work/notes.err"
+
+# --- graceful shutdown: the running job finishes first ---
+printf '#!/bin/sh\nsleep 1\necho finished before the stop\n' >"$work/last.sh"
+http POST "/api/v1/submissions?timeout=20" "$agent" --data-binary "@$work/last.sh"
+last_id=$(jq -r .id "$work/body")
+check "a last job starts running" wait_status "$last_id" running
+kill -TERM "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+check "SIGTERM stops the server" bash -c "! kill -0 $pid"
+wait "$pid"
+check "with exit status 0" test $? = 0
+pid=
+check "the job that was running when SIGTERM came finished and was recorded" \
+	test "$(sqlite3 -cmd ".timeout 5000" "$data/sandtrap.db" "select status || ' ' || attempts from submissions where id = $last_id")" = "done 1"
+
+# --- TLS with a certificate made on first start ---
+tls_port=$(free_port)
+tls_data="$work/tls-data"
+tls_token=$("$sandtrap" token create --data "$tls_data" --role analyst)
+"$sandtrapd" --listen "127.0.0.1:$tls_port" --data "$tls_data" --foreground --slots 1 \
+	--tls-self-signed >>"$work/server.log" 2>&1 &
+pid=$!
+tls_up() {
+	for _ in $(seq 100); do
+		curl -ks "https://127.0.0.1:$tls_port/metrics" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "--tls-self-signed makes a certificate and serves https" tls_up
+check "the private key is readable by root only" \
+	bash -c "test \"\$(stat -c '%a %U' '$tls_data/tls/key.pem')\" = '600 root'"
+check "sandtrap status trusts the certificate given with --cacert" \
+	"$sandtrap" status --server "https://127.0.0.1:$tls_port" --token "$tls_token" \
+	--cacert "$tls_data/tls/cert.pem"
+check "a client that does not trust it is refused" \
+	bash -c "! curl -s https://127.0.0.1:$tls_port/metrics"
+check "plain HTTP on the TLS port gets nothing" \
+	bash -c "! curl -s http://127.0.0.1:$tls_port/metrics"
+kill -TERM "$pid"
+wait "$pid"
+check "the TLS server stops on SIGTERM with exit status 0" test $? = 0
+pid=
+
+check "the servers logged no sanitizer report (under ASan/UBSan)" \
+	bash -c "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$work/server.log'"
+
+echo "1..$n"
+[ "$failed" = 0 ] || { echo "# server log:"; sed 's/^/# /' "$work/server.log"; }
+exit $((failed > 0))

@@ -18,7 +18,7 @@
 struct server {
 	const struct server_config *cfg;
 	struct store *store;
-	char rules_version[32];
+	char rules_version[48];
 	time_t started;
 	int sock;    /* to the detonator */
 	int wake_fd; /* eventfd: a submission was queued */

@@ -53,7 +53,7 @@ struct store_verdict {
 	int score;             /* 0-100 */
 	char techniques[1024]; /* JSON array text, as in the report */
 	int64_t scanned_at;
-	char rules_version[32];
+	char rules_version[48];
 };
 
 struct store_counts {

@@ -369,6 +369,14 @@ static bool ctx_num(struct eval_ctx *x, const struct cond *cd, uint64_t *v)
 			*v = af;
 		}
 		return true;
+	case SRC_PATH_IS_OWN_PROC: {
+		char own[32];
+		int n = snprintf(own, sizeof(own), "/proc/%d/", (int)ev->pid);
+
+		*v = strncmp(ev->path, own, (size_t)n) == 0 || strncmp(ev->path, "/proc/self/", 11) == 0 ||
+		     strncmp(ev->path, "/proc/thread-self/", 18) == 0;
+		return true;
+	}
 	case SRC_COMM_RENAMED: {
 		const char *base;
 		size_t n;

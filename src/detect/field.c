@@ -104,6 +104,7 @@ const struct field_def detect_fields[] = {
                  [EV_FILE_OPEN] = SRC_PATH_IS_EXE, [EV_FILE_TRUNCATE] = SRC_PATH_IS_EXE}},
         {"exit_code", FIELD_NUM, .src = {[EV_PROC_EXIT] = SRC_EXIT_CODE}},
         {"prev_open", FIELD_STR, .src = {[EV_FILE_OPEN] = SRC_PREV_OPEN}},
+        {"path_is_own_proc", FIELD_NUM, .src = {[EV_FILE_OPEN] = SRC_PATH_IS_OWN_PROC}},
         {"comm_renamed",
          FIELD_NUM,
          .src = {[EV_FILE_OPEN] = SRC_COMM_RENAMED, [EV_FILE_WRITE] = SRC_COMM_RENAMED,

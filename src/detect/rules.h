@@ -46,6 +46,7 @@ enum field_src {
 	SRC_PATH_IS_EXE, /* 1 when path is the process's own executable */
 	SRC_PREV_OPEN,   /* the process table: the path of the process's previous file_open */
 	SRC_COMM_RENAMED, /* 1 when comm is not the start of the exe's file name */
+	SRC_PATH_IS_OWN_PROC, /* 1 when path is under /proc/<the event's pid>/ */
 };
 
 enum field_kind {

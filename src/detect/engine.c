@@ -370,11 +370,19 @@ static bool ctx_num(struct eval_ctx *x, const struct cond *cd, uint64_t *v)
 		}
 		return true;
 	case SRC_PATH_IS_OWN_PROC: {
-		char own[32];
-		int n = snprintf(own, sizeof(own), "/proc/%d/", (int)ev->pid);
+		const char *q = ev->path + 6;
+		int64_t pid = 0;
 
-		*v = strncmp(ev->path, own, (size_t)n) == 0 || strncmp(ev->path, "/proc/self/", 11) == 0 ||
-		     strncmp(ev->path, "/proc/thread-self/", 18) == 0;
+		*v = false;
+		if (strncmp(ev->path, "/proc/", 6) != 0)
+			return true;
+		if (strncmp(q, "self/", 5) == 0 || strncmp(q, "thread-self/", 12) == 0) {
+			*v = true;
+			return true;
+		}
+		for (; *q >= '0' && *q <= '9' && pid <= INT32_MAX; q++)
+			pid = pid * 10 + (*q - '0');
+		*v = *q == '/' && pid == ev->pid;
 		return true;
 	}
 	case SRC_COMM_RENAMED: {

@@ -419,13 +419,15 @@ static bool str_match_one(const struct detect_engine *e, const struct cond *cd, 
 {
 	const struct rstr *v = &e->strs[cd->first + k];
 
+	/* Most candidates differ in their first (or, for suffixes, last) byte: test it inline. */
 	switch (cd->op) {
 	case OP_EXACT:
-		return len == v->len && memcmp(s, v->s, len) == 0;
+		return len == v->len && (!len || s[0] == v->s[0]) && memcmp(s, v->s, len) == 0;
 	case OP_PREFIX:
-		return len >= v->len && memcmp(s, v->s, v->len) == 0;
+		return len >= v->len && (!v->len || s[0] == v->s[0]) && memcmp(s, v->s, v->len) == 0;
 	case OP_SUFFIX:
-		return len >= v->len && memcmp(s + len - v->len, v->s, v->len) == 0;
+		return len >= v->len && (!v->len || s[len - 1] == v->s[v->len - 1]) &&
+		       memcmp(s + len - v->len, v->s, v->len) == 0;
 	case OP_CONTAINS:
 		return memmem(s, len, v->s, v->len) != NULL;
 	case OP_GLOB:

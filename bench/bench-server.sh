@@ -4,7 +4,7 @@
 #             static file of the same size on another loopback port (the ceiling)
 #   latency   submission to verdict of a sample that exits at once (median of RUNS)
 #   rate      detonations per minute of short samples on this machine's cores
-#   rss       the idle server's resident memory (sandtrapd and its children)
+#   rss       the idle server's memory (sandtrapd and its children, PSS and RSS)
 # Usage: bench-server.sh SANDTRAPD SANDTRAP [PART...]   (default: every part)
 # Environment: BENCH_RUNS (latency runs, 20), BENCH_BATCH (rate samples, 60),
 # BENCH_SECONDS (wrk duration, 5), BENCH_CONNS (wrk connections, 64).
@@ -76,14 +76,18 @@ wait_done() {
 }
 sample() { printf '#!/bin/sh\nexit 0\n# %s %s\n' "$1" "$work" >"$work/s.sh"; }
 
-rss_kib() { # sandtrapd and its descendants
+# mem_kib Rss|Pss: the sum over sandtrapd and its descendants. The HTTP process is forked
+# after the rules are loaded, so both share those pages: Pss counts a shared page once
+# (split between the processes), Rss counts it in each.
+mem_kib() {
 	local total=0 p
 	for p in $pid $(pgrep -P "$pid") $(pgrep -P "$pid" | xargs -r -n1 pgrep -P); do
-		total=$((total + $(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)))
+		total=$((total + $(awk -v k="$1:" '$1 == k { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
 	done
 	echo "$total"
 }
-idle_rss=$(rss_kib)
+idle_pss=$(mem_kib Pss)
+idle_rss=$(mem_kib Rss)
 
 part_lookups() {
 	local sha id size nport rps_s rps_n err
@@ -159,7 +163,11 @@ part_rate() {
 	done
 	for id in "${ids[@]}"; do
 		wait_done "$id"
-		[ "$(status_of "$id")" = done ] && done_n=$((done_n + 1))
+		if [ "$(status_of "$id")" = done ]; then
+			done_n=$((done_n + 1))
+		else
+			echo "  submission $id failed: $(curl -s -H "$auth" "$base/api/v1/submissions/$id" | jq -r .error)"
+		fi
 	done
 	el=$(($(ms) - t0))
 	echo "rate: $batch short samples queued at once, $done_n done in $el ms on $(nproc) cores"
@@ -167,10 +175,13 @@ part_rate() {
 		"/min" 120 higher
 }
 
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 part_rss() {
-	result "idle RSS at start (all processes)" "$(awk -v k="$idle_rss" 'BEGIN { printf "%.1f", k / 1024 }')" MiB 30 lower
+	result "idle memory at start (sum of PSS)" "$(mib "$idle_pss")" MiB 30 lower
+	echo "  the same as a sum of RSS (shared pages counted in each process): $(mib "$idle_rss") MiB"
 	sleep 1
-	result "idle RSS after the other parts" "$(awk -v k="$(rss_kib)" 'BEGIN { printf "%.1f", k / 1024 }')" MiB 30 lower
+	result "idle memory after the other parts" "$(mib "$(mem_kib Pss)")" MiB 30 lower
+	echo "  the same as a sum of RSS: $(mib "$(mem_kib Rss)") MiB"
 }
 
 echo "sandtrapd benchmark on $(nproc) cores ($(date -u +%FT%TZ))"

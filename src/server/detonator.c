@@ -34,9 +34,21 @@ struct worker {
 	int64_t job_id;
 };
 
+/*
+ * A job that arrived while every slot was busy. A worker sends its result before it
+ * exits, so the HTTP process may send the next job a moment before that worker is reaped:
+ * the job waits here for the slot instead of failing.
+ */
+struct pending_job {
+	struct jobmsg_job job;
+	int fd;
+};
+
 struct detonator {
 	const struct detonator_config *cfg;
 	struct worker workers[DETONATOR_SLOTS_MAX];
+	struct pending_job pending[DETONATOR_SLOTS_MAX];
+	unsigned npending;
 	unsigned busy;
 	bool http_gone;
 	int http_status;
@@ -203,9 +215,25 @@ static int detonator_read_job(struct detonator *d)
 	}
 	if (r < 0 || job.id == 0)
 		return -ECONNRESET;
+	if (d->busy >= d->cfg->slots && d->npending < ARRAY_SIZE(d->pending)) {
+		d->pending[d->npending++] = (struct pending_job){.job = job, .fd = fd};
+		return 0;
+	}
 	r = detonator_spawn(d, &job, fd);
 	close(fd);
 	return 0;
+}
+
+/* Jobs that waited for a slot, oldest first. */
+static void detonator_start_pending(struct detonator *d)
+{
+	while (d->npending > 0 && d->busy < d->cfg->slots) {
+		struct pending_job p = d->pending[0];
+
+		memmove(&d->pending[0], &d->pending[1], --d->npending * sizeof(d->pending[0]));
+		detonator_spawn(d, &p.job, p.fd);
+		close(p.fd);
+	}
 }
 
 /* A worker that died before sending its result still gets its job answered. */
@@ -232,6 +260,7 @@ static void detonator_reap(struct detonator *d)
 			d->busy--;
 		}
 	}
+	detonator_start_pending(d);
 }
 
 static void detonator_signal(struct detonator *d, int sfd)
@@ -290,7 +319,7 @@ int detonator_run(const struct detonator_config *cfg)
 	cgroup_sweep_orphans();
 	detonator_sweep_jobs();
 
-	while (!d.http_gone || d.busy > 0) {
+	while (!d.http_gone || d.busy > 0 || d.npending > 0) {
 		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
 				      {.fd = sock_open ? cfg->sock : -1, .events = POLLIN}};
 

@@ -28,6 +28,7 @@
 #define REPORT_MAX     (512ull << 20)
 #define PARAM_MAX      80
 #define HTTP_THREADS   2
+#define TOKEN_CACHE    64 /* tokens whose role is kept in memory: one lookup per request saved */
 
 struct http {
 	struct server *srv;
@@ -420,7 +421,7 @@ static void route_metrics(struct server *srv, struct request *req, struct reply 
 		"# TYPE sandtrap_http_requests_total counter\n"
 		"sandtrap_http_requests_total %" PRIu64 "\n",
 		srv->analyses_done, srv->analyses_failed, srv->cache_hits, srv->submissions,
-		srv->requests);
+		__atomic_load_n(&srv->requests, __ATOMIC_RELAXED));
 	pthread_mutex_unlock(&srv->lock);
 	fprintf(f,
 		"# HELP sandtrap_uptime_seconds Seconds since the server started.\n"
@@ -488,6 +489,43 @@ static const struct route routes[] = {
 	{"GET", "/metrics", STORE_ROLE_NONE, false, route_metrics},
 };
 
+/*
+ * Known tokens (their sha256) and roles, so that a lookup costs no database query for the
+ * token. Tokens are never revoked or changed, so a cached role cannot go stale; an unknown
+ * token is not cached (a token made since by `sandtrap token create` is found next time).
+ */
+static struct {
+	pthread_rwlock_t lock;
+	char sha256[TOKEN_CACHE][65];
+	enum store_role role[TOKEN_CACHE];
+	unsigned next; /* the slot replaced next when the cache is full */
+} token_cache = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+
+static enum store_role token_cache_get(const char *sha256)
+{
+	enum store_role role = STORE_ROLE_NONE;
+
+	pthread_rwlock_rdlock(&token_cache.lock);
+	for (size_t i = 0; i < TOKEN_CACHE && token_cache.role[i] != STORE_ROLE_NONE; i++)
+		if (memcmp(token_cache.sha256[i], sha256, 64) == 0) {
+			role = token_cache.role[i];
+			break;
+		}
+	pthread_rwlock_unlock(&token_cache.lock);
+	return role;
+}
+
+static void token_cache_put(const char *sha256, enum store_role role)
+{
+	unsigned i;
+
+	pthread_rwlock_wrlock(&token_cache.lock);
+	i = token_cache.next++ % TOKEN_CACHE;
+	memcpy(token_cache.sha256[i], sha256, 65);
+	token_cache.role[i] = role;
+	pthread_rwlock_unlock(&token_cache.lock);
+}
+
 /* --- dispatch --- */
 
 /* Segment by segment; one "*" captures a segment of at most PARAM_MAX - 1 bytes. */
@@ -540,8 +578,12 @@ static enum store_role http_auth(struct server *srv, struct MHD_Connection *conn
 	n = strlen(a);
 	if (n < TOKEN_LEN_MIN || n > TOKEN_LEN_MAX || hash_buf(a, n, &h) < 0)
 		return STORE_ROLE_NONE;
-	if (store_token_role(srv->store, h.sha256, &role) < 0)
-		return STORE_ROLE_NONE;
+	role = token_cache_get(h.sha256);
+	if (role == STORE_ROLE_NONE) {
+		if (store_token_role(srv->store, h.sha256, &role) < 0)
+			return STORE_ROLE_NONE;
+		token_cache_put(h.sha256, role);
+	}
 	memcpy(ret_sha256, h.sha256, 65);
 	return role;
 }
@@ -648,9 +690,7 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 		req->fd = -1;
 		req->start = time(NULL);
 		*con_cls = req;
-		pthread_mutex_lock(&srv->lock);
-		srv->requests++;
-		pthread_mutex_unlock(&srv->lock);
+		__atomic_add_fetch(&srv->requests, 1, __ATOMIC_RELAXED);
 		if (http_admit(srv, req, url, method, &rep) != 0) {
 			req->answered = true;
 			return reply_send(conn, &rep);

@@ -20,10 +20,18 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
+/* Statements of the hot paths (lookups, token checks), prepared once and reused. */
+enum stmt_id {
+	STMT_VERDICT_GET,
+	STMT_TOKEN_ROLE,
+	STMT_MAX,
+};
+
 struct store {
 	sqlite3 *db;
 	int dirfd;
 	pthread_mutex_t lock;
+	sqlite3_stmt *cached[STMT_MAX];
 };
 
 static const char schema[] =
@@ -152,6 +160,26 @@ static int db_prepare(struct store *s, const char *sql, sqlite3_stmt **ret)
 	return 0;
 }
 
+/* A cached statement, reset and unbound when its cleanup runs (see _cleanup_reset_). */
+static int db_prepare_cached(struct store *s, enum stmt_id id, const char *sql,
+			     sqlite3_stmt **ret)
+{
+	if (!s->cached[id] && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+						 &s->cached[id], NULL) != SQLITE_OK)
+		return db_error(s, "cannot prepare a statement");
+	*ret = s->cached[id];
+	return 0;
+}
+
+static void stmt_resetp(sqlite3_stmt **st)
+{
+	if (!*st)
+		return;
+	sqlite3_reset(*st);
+	sqlite3_clear_bindings(*st);
+}
+#define _cleanup_reset_ __attribute__((cleanup(stmt_resetp)))
+
 static void copy_text(char *dst, size_t dstsz, sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -210,6 +238,8 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < STMT_MAX; i++)
+		sqlite3_finalize(s->cached[i]);
 	sqlite3_close(s->db);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
@@ -505,13 +535,13 @@ int store_report_read(struct store *s, int64_t id, size_t max, char **ret, size_
 int store_verdict_get(struct store *s, const char *sha256, struct store_verdict *ret)
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_reset_ sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (db_prepare(s,
-		       "SELECT sha256, verdict, threat, score, techniques, scanned_at,"
-		       " rules_version FROM verdicts WHERE sha256 = ?",
-		       &st) < 0)
+	if (db_prepare_cached(s, STMT_VERDICT_GET,
+			      "SELECT sha256, verdict, threat, score, techniques, scanned_at,"
+			      " rules_version FROM verdicts WHERE sha256 = ?",
+			      &st) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -550,10 +580,11 @@ int store_token_add(struct store *s, const char *token_sha256, enum store_role r
 int store_token_role(struct store *s, const char *token_sha256, enum store_role *ret)
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_reset_ sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (db_prepare(s, "SELECT role FROM tokens WHERE token_sha256 = ?", &st) < 0)
+	if (db_prepare_cached(s, STMT_TOKEN_ROLE, "SELECT role FROM tokens WHERE token_sha256 = ?",
+			      &st) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, token_sha256, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CONFIG_LINE_MAX 2048
@@ -334,4 +335,11 @@ int config_listen_parse(const char *listen, char *host, unsigned hostsz, unsigne
 		return -EINVAL;
 	*ret_port = port;
 	return 0;
+}
+
+const char *config_rules_pick(const char *installed, const char *configured)
+{
+	struct stat st;
+
+	return stat(installed, &st) == 0 && S_ISDIR(st.st_mode) ? installed : configured;
 }

@@ -40,3 +40,7 @@ void config_usage(void);
 /* The host and port of cfg->listen, and whether the host is a loopback address. */
 int config_listen_parse(const char *listen, char *host, unsigned hostsz, unsigned *ret_port,
 			bool *ret_loopback);
+
+/* The rules to load: installed (DATA/rules/current, by `sandtrap rules install`) when that
+ * directory exists, else configured. */
+const char *config_rules_pick(const char *installed, const char *configured);

@@ -3,6 +3,7 @@
 
 #include "analysis.h"
 #include "capture.h"
+#include "config.h"
 #include "cgroup.h"
 #include "fileio.h"
 #include "jobmsg.h"
@@ -45,7 +46,7 @@ struct pending_job {
 };
 
 struct detonator {
-	const struct detonator_config *cfg;
+	struct detonator_config *cfg; /* cfg->rules changes on SIGHUP */
 	struct worker workers[DETONATOR_SLOTS_MAX];
 	struct pending_job pending[DETONATOR_SLOTS_MAX];
 	unsigned npending;
@@ -263,6 +264,25 @@ static void detonator_reap(struct detonator *d)
 	detonator_start_pending(d);
 }
 
+/* Jobs started from now on use the new rules; running workers keep their copy (fork). */
+static void detonator_rules_reload(struct detonator *d)
+{
+	const char *dir = config_rules_pick(d->cfg->rules_installed, d->cfg->rules_configured);
+	struct ruleset *rs;
+	char err[512] = "";
+	int r;
+
+	r = ruleset_load(dir, NULL, &rs, err, sizeof(err));
+	if (r < 0) {
+		log_errno(r, "detonator: SIGHUP: cannot load the rules in '%s', keeping %s: %s",
+			  dir, d->cfg->rules->version, err);
+		return;
+	}
+	log_info("detonator: rules %s (were %s)", rs->version, d->cfg->rules->version);
+	ruleset_free(d->cfg->rules);
+	d->cfg->rules = rs;
+}
+
 static void detonator_signal(struct detonator *d, int sfd)
 {
 	struct signalfd_siginfo si;
@@ -271,6 +291,11 @@ static void detonator_signal(struct detonator *d, int sfd)
 		return;
 	if (si.ssi_signo == SIGCHLD) {
 		detonator_reap(d);
+		return;
+	}
+	if (si.ssi_signo == SIGHUP) {
+		detonator_rules_reload(d);
+		kill(d->cfg->http_pid, SIGHUP);
 		return;
 	}
 	/* SIGTERM/SIGINT: the HTTP process stops taking work and waits for what runs. */
@@ -301,7 +326,7 @@ static void detonator_sweep_jobs(void)
 	closedir(d);
 }
 
-int detonator_run(const struct detonator_config *cfg)
+int detonator_run(struct detonator_config *cfg)
 {
 	struct detonator d = {.cfg = cfg};
 	sigset_t set;
@@ -312,6 +337,7 @@ int detonator_run(const struct detonator_config *cfg)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0)
 		return log_errno(neg_errno(), "detonator: cannot create a signalfd");

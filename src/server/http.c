@@ -27,6 +27,7 @@
 #define JSON_DEPTH_MAX 16
 #define REPORT_MAX     (512ull << 20)
 #define PARAM_MAX      80
+#define DETECTIONS_MAX 1000 /* per answer: a client pages on with since=<last id> */
 #define HTTP_THREADS   2
 #define TOKEN_CACHE    64 /* tokens whose role is kept in memory: one lookup per request saved */
 
@@ -365,11 +366,13 @@ static void route_status(struct server *srv, struct request *req, struct reply *
 {
 	struct json_object *o = json_object_new_object();
 	struct store_counts c;
+	char rules_version[48];
 	unsigned busy;
 
 	store_counts_get(srv->store, &c);
 	pthread_mutex_lock(&srv->lock);
 	busy = srv->busy;
+	snprintf(rules_version, sizeof(rules_version), "%s", srv->rules_version);
 	pthread_mutex_unlock(&srv->lock);
 	json_object_object_add(o, "node", json_object_new_string(srv->cfg->node_name));
 	json_object_object_add(o, "version", json_object_new_string(SANDTRAP_VERSION));
@@ -378,7 +381,7 @@ static void route_status(struct server *srv, struct request *req, struct reply *
 	json_object_object_add(o, "queue_depth", json_object_new_int64(c.queued));
 	json_object_object_add(o, "analyses_done", json_object_new_int64(c.done));
 	json_object_object_add(o, "analyses_failed", json_object_new_int64(c.failed));
-	json_object_object_add(o, "rules_version", json_object_new_string(srv->rules_version));
+	json_object_object_add(o, "rules_version", json_object_new_string(rules_version));
 	json_object_object_add(o, "uptime", json_object_new_int64(time(NULL) - srv->started));
 	reply_json(rep, MHD_HTTP_OK, o);
 }
@@ -479,11 +482,56 @@ out:
 		json_tokener_free(tok);
 }
 
+static struct json_object *detection_json(const struct store_detection *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(d->id));
+	json_object_object_add(o, "sha256", json_object_new_string(d->sha256));
+	json_object_object_add(o, "old_verdict", json_object_new_string(d->old_verdict));
+	json_object_object_add(o, "new_verdict", json_object_new_string(d->new_verdict));
+	json_object_object_add(o, "old_threat", json_string_or_null(d->old_threat));
+	json_object_object_add(o, "new_threat", json_string_or_null(d->new_threat));
+	json_object_object_add(o, "old_rules_version",
+			       json_object_new_string(d->old_rules_version));
+	json_object_object_add(o, "new_rules_version",
+			       json_object_new_string(d->new_rules_version));
+	json_object_object_add(o, "created", json_object_new_int64(d->created));
+	return o;
+}
+
+/* Verdicts that a rules change turned into others, after id `since`, oldest first. */
+static void route_detections(struct server *srv, struct request *req, struct reply *rep)
+{
+	const char *s = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "since");
+	_cleanup_free_ struct store_detection *d = NULL;
+	struct json_object *a;
+	long long since = 0;
+	size_t n = 0;
+	char *end;
+
+	if (s) {
+		errno = 0;
+		since = strtoll(s, &end, 10);
+		if (errno || end == s || *end || since < 0)
+			return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+					   "since is a detection id (0 or more)");
+	}
+	if (store_detections_list(srv->store, since, DETECTIONS_MAX, &d, &n) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot read the detections");
+	a = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, detection_json(&d[i]));
+	reply_json(rep, MHD_HTTP_OK, a);
+}
+
 static const struct route routes[] = {
 	{"POST", "/api/v1/submissions", STORE_ROLE_AGENT, true, route_submit},
 	{"GET", "/api/v1/submissions/*", STORE_ROLE_AGENT, false, route_submission},
 	{"GET", "/api/v1/submissions/*/report", STORE_ROLE_ANALYST, false, route_report},
 	{"GET", "/api/v1/verdicts/*", STORE_ROLE_AGENT, false, route_verdict},
+	{"GET", "/api/v1/detections", STORE_ROLE_AGENT, false, route_detections},
 	{"GET", "/api/v1/status", STORE_ROLE_ANALYST, false, route_status},
 	{"POST", "/api/v1/tokens", STORE_ROLE_ADMIN, true, route_token_create},
 	{"GET", "/metrics", STORE_ROLE_NONE, false, route_metrics},

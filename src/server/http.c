@@ -66,6 +66,7 @@ struct request {
 	int fd;     /* an object upload goes to an unnamed file in the data directory */
 	size_t len, cap;
 	bool too_big;
+	bool no_space; /* the upload did not fit on the data directory's disk */
 	time_t start;
 	bool answered;
 };
@@ -182,6 +183,12 @@ static struct json_object *submission_json(struct server *srv, const struct stor
 	return o;
 }
 
+/* A full disk: the one storage failure the client is told about (507). */
+static bool errno_no_space(int r)
+{
+	return r == -ENOSPC || r == -EDQUOT;
+}
+
 /* --- handlers --- */
 
 static int query_timeout(struct server *srv, struct request *req, unsigned *ret)
@@ -241,9 +248,13 @@ static void route_submit(struct server *srv, struct request *req, struct reply *
 	struct store_submission sub = {.status = STORE_QUEUED};
 	struct file_hashes h;
 	struct json_object *o;
+	int r;
 
 	if (req->too_big)
 		return reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "object too large");
+	if (req->no_space)
+		return reply_error(rep, MHD_HTTP_INSUFFICIENT_STORAGE,
+				   "the server's disk is full: try again later");
 	if (req->len == 0)
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
 				   "empty body: send the object's bytes");
@@ -262,8 +273,13 @@ static void route_submit(struct server *srv, struct request *req, struct reply *
 
 	if (submit_from_cache(srv, &sub, rep))
 		return;
-	if (store_object_put_fd(srv->store, sub.sha256, req->fd) < 0 ||
-	    store_submission_add(srv->store, &sub) < 0)
+	r = store_object_put_fd(srv->store, sub.sha256, req->fd);
+	if (r >= 0)
+		r = store_submission_add(srv->store, &sub);
+	if (errno_no_space(r))
+		return reply_error(rep, MHD_HTTP_INSUFFICIENT_STORAGE,
+				   "the server's disk is full: try again later");
+	if (r < 0)
 		return reply_error(rep, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot store the object");
 	server_wake(srv);
 	log_info("http: submission %" PRId64 " queued: %s (%zu bytes)", sub.id, sub.sha256,
@@ -681,12 +697,26 @@ static void request_drop_body(struct request *req)
 }
 
 /* An object upload: appended to its unnamed file, never held in memory. */
+/* An object upload: appended to its unnamed file, never held in memory. A full disk
+ * drops the body and is answered 507 when the request ends. */
 static int request_append_object(struct server *srv, struct request *req, const char *data,
 				 size_t n)
 {
-	if (req->fd < 0 && store_tmpfile(srv->store, &req->fd) < 0)
-		return -EIO;
-	if (fd_write_all(req->fd, data, n) < 0)
+	int r = 0;
+
+	if (req->no_space)
+		return 0;
+	if (req->fd < 0)
+		r = store_tmpfile(srv->store, &req->fd);
+	if (r >= 0)
+		r = fd_write_all(req->fd, data, n);
+	if (errno_no_space(r)) {
+		log_warn("http: the data directory's disk is full: an upload is refused");
+		req->no_space = true;
+		request_drop_body(req);
+		return 0;
+	}
+	if (r < 0)
 		return log_errno(-EIO, "http: cannot buffer an upload");
 	req->len += n;
 	return 0;

@@ -81,7 +81,7 @@ static int daemon_listen(const struct server_config *cfg, int *ret_fd)
 	if (fd < 0)
 		return log_errno(neg_errno(), "sandtrapd: socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 128) < 0) {
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, SOMAXCONN) < 0) {
 		int r = log_errno(neg_errno(), "sandtrapd: cannot listen on %s", cfg->listen);
 
 		close(fd);

@@ -131,8 +131,11 @@ static int64_t now_sec(void)
 
 static int db_error(struct store *s, const char *what)
 {
+	int code = sqlite3_errcode(s->db);
+
 	log_error("store: %s: %s", what, sqlite3_errmsg(s->db));
-	return -EIO;
+	/* A full disk is the one failure a caller can tell the client about. */
+	return code == SQLITE_FULL ? -ENOSPC : -EIO;
 }
 
 static int db_exec(struct store *s, const char *sql)

@@ -29,6 +29,11 @@
 #define PARAM_MAX      80
 #define DETECTIONS_MAX 1000 /* per answer: a client pages on with since=<last id> */
 #define HTTP_THREADS   2
+/*
+ * Per connection: request headers and buffers. libmicrohttpd zeroes it for every request
+ * on a keep-alive connection, so it is a cost per lookup (and 1,000 clients hold 1,000).
+ */
+#define CONNECTION_MEMORY (16u << 10)
 #define TOKEN_CACHE    64 /* tokens whose role is kept in memory: one lookup per request saved */
 
 struct http {
@@ -832,7 +837,7 @@ int http_start(struct server *srv, struct http **ret)
 		MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, srv->cfg->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg->connection_timeout,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10),
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
 		srv->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key_pem, MHD_OPTION_END);

@@ -25,12 +25,14 @@
 
 #define PATH_BUF 4096
 
-/* nftw() takes no context: the copy in progress. */
+/*
+ * nftw() takes no context: the copy in progress. Everything is root's and writable by
+ * root only (the server loads installed rules only then): the HTTP process, which owns
+ * the data directory, can read them but not change what the privileged process parses.
+ */
 static struct {
 	const char *src;
 	char dst[PATH_BUF];
-	uid_t uid;
-	gid_t gid;
 } copy;
 
 static int copy_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -44,7 +46,7 @@ static int copy_entry(const char *path, const struct stat *st, int type, struct 
 	if (type == FTW_D) {
 		if (mkdir(to, 0755) < 0 && errno != EEXIST)
 			return neg_errno();
-		return chown(to, copy.uid, copy.gid) < 0 ? neg_errno() : 0;
+		return chown(to, 0, 0) < 0 || chmod(to, 0755) < 0 ? neg_errno() : 0;
 	}
 	if (type != FTW_F || !S_ISREG(st->st_mode))
 		return 0; /* rule sets are plain files: links and the rest are not copied */
@@ -54,25 +56,23 @@ static int copy_entry(const char *path, const struct stat *st, int type, struct 
 		return neg_errno();
 	if (fd_copy(in, out, st->st_size) < 0 || fsync(out) < 0)
 		return -EIO;
-	return fchown(out, copy.uid, copy.gid) < 0 ? neg_errno() : 0;
+	return fchown(out, 0, 0) < 0 || fchmod(out, 0644) < 0 ? neg_errno() : 0;
 }
 
 /* DIR into DATA/rules/<version> (written under a temporary name, then renamed). */
-static int install_copy(const char *dir, const char *data, const char *version,
-			const struct stat *owner)
+static int install_copy(const char *dir, const char *data, const char *version)
 {
 	char tmp[PATH_BUF], final[PATH_BUF];
 	struct stat st;
 	int r;
 
 	snprintf(final, sizeof(final), "%s/" STORE_RULES_DIR "/%s", data, version);
-	if (stat(final, &st) == 0)
-		return 0; /* the same version is there already */
+	/* The same version is there already, if it is root's: else it is replaced. */
+	if (lstat(final, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0)
+		return 0;
 	snprintf(tmp, sizeof(tmp), "%s/" STORE_RULES_DIR "/.%s.%d", data, version, (int)getpid());
 	copy.src = dir;
 	snprintf(copy.dst, sizeof(copy.dst), "%s", tmp);
-	copy.uid = owner->st_uid;
-	copy.gid = owner->st_gid;
 	r = nftw(dir, copy_entry, 16, FTW_PHYS);
 	if (r != 0) {
 		fprintf(stderr, "sandtrap rules install: cannot copy '%s' to '%s': %s\n", dir, tmp,
@@ -128,7 +128,7 @@ static int install_run(const char *dir, const char *data)
 {
 	struct ruleset *rs = NULL;
 	char err[512] = "", shown[1024], rdir[PATH_BUF];
-	struct stat owner;
+	struct stat owner, st;
 	size_t fixtures = 0;
 	int failed, r = 2;
 	pid_t pid;
@@ -150,12 +150,13 @@ static int install_run(const char *dir, const char *data)
 		goto out;
 	}
 	snprintf(rdir, sizeof(rdir), "%s/" STORE_RULES_DIR, data);
-	if ((mkdir(rdir, 0755) < 0 && errno != EEXIST) ||
-	    chown(rdir, owner.st_uid, owner.st_gid) < 0) {
+	/* Not a link the HTTP process may have put there: a directory, made root's. */
+	if ((mkdir(rdir, 0755) < 0 && errno != EEXIST) || lstat(rdir, &st) < 0 ||
+	    !S_ISDIR(st.st_mode) || lchown(rdir, 0, 0) < 0 || chmod(rdir, 0755) < 0) {
 		fprintf(stderr, "sandtrap rules install: cannot create '%s': %m\n", rdir);
 		goto out;
 	}
-	if (install_copy(dir, data, rs->version, &owner) < 0 || install_link(data, rs->version) < 0)
+	if (install_copy(dir, data, rs->version) < 0 || install_link(data, rs->version) < 0)
 		goto out;
 	printf("installed rules %s in %s/" STORE_RULES_CURRENT "\n", rs->version, data);
 	pid = install_server_pid(data);

@@ -267,12 +267,15 @@ static void detonator_reap(struct detonator *d)
 /* Jobs started from now on use the new rules; running workers keep their copy (fork). */
 static void detonator_rules_reload(struct detonator *d)
 {
-	const char *dir = config_rules_pick(d->cfg->rules_installed, d->cfg->rules_configured);
+	struct config_rules_dir held;
+	const char *dir =
+		config_rules_pick(d->cfg->rules_installed, d->cfg->rules_configured, &held);
 	struct ruleset *rs;
 	char err[512] = "";
 	int r;
 
 	r = ruleset_load(dir, NULL, &rs, err, sizeof(err));
+	config_rules_done(&held);
 	if (r < 0) {
 		log_errno(r, "detonator: SIGHUP: cannot load the rules in '%s', keeping %s: %s",
 			  dir, d->cfg->rules->version, err);

@@ -34,7 +34,7 @@
 struct daemon_state {
 	struct server_config cfg;
 	struct ruleset *rules;
-	char rules_installed[1100]; /* DATA/rules/current, made by `sandtrap rules install` */
+	char rules_installed[1100]; /* DATA/rules, made by `sandtrap rules install` */
 	char rules_configured[1100];
 	char *tls_cert, *tls_key;
 	int listen_fd;
@@ -94,7 +94,7 @@ static int daemon_listen(const struct server_config *cfg, int *ret_fd)
 /* Rules installed into the data directory win over the configured ones, now and on SIGHUP. */
 static void daemon_rules_dir(struct daemon_state *d)
 {
-	snprintf(d->rules_installed, sizeof(d->rules_installed), "%s/" STORE_RULES_CURRENT,
+	snprintf(d->rules_installed, sizeof(d->rules_installed), "%s/" STORE_RULES_DIR,
 		 d->cfg.data_dir);
 	snprintf(d->rules_configured, sizeof(d->rules_configured), "%s",
 		 d->cfg.rules_dir[0] ? d->cfg.rules_dir : ruleset_default_dir());
@@ -102,13 +102,13 @@ static void daemon_rules_dir(struct daemon_state *d)
 
 static int daemon_load(struct daemon_state *d)
 {
+	struct config_rules_dir held;
 	const char *dir;
 	char err[512] = "";
 	size_t len;
 	int r;
 
 	daemon_rules_dir(d);
-	dir = config_rules_pick(d->rules_installed, d->rules_configured);
 	if (d->cfg.tls_self_signed && !d->cfg.tls_cert[0]) {
 		char tls_dir[1100];
 
@@ -122,7 +122,9 @@ static int daemon_load(struct daemon_state *d)
 	     file_read_all(d->cfg.tls_key, PEM_MAX, &d->tls_key, &len) < 0))
 		return log_errno(-EIO, "sandtrapd: cannot read '%s' or '%s'", d->cfg.tls_cert,
 				 d->cfg.tls_key);
+	dir = config_rules_pick(d->rules_installed, d->rules_configured, &held);
 	r = ruleset_load(dir, NULL, &d->rules, err, sizeof(err));
+	config_rules_done(&held);
 	if (r < 0)
 		return log_errno(r, "sandtrapd: cannot load the rules in '%s': %s", dir, err);
 	return 0;

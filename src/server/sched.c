@@ -67,12 +67,15 @@ int server_rescore(struct server *srv)
 
 int server_rules_reload(struct server *srv)
 {
-	const char *dir = config_rules_pick(srv->rules_installed, srv->rules_configured);
+	struct config_rules_dir held;
+	const char *dir =
+		config_rules_pick(srv->rules_installed, srv->rules_configured, &held);
 	struct ruleset *rs;
 	char err[512] = "";
 	int r;
 
 	r = ruleset_load(dir, NULL, &rs, err, sizeof(err));
+	config_rules_done(&held);
 	if (r < 0)
 		return log_errno(r, "sched: SIGHUP: cannot load the rules in '%s', keeping %s: %s",
 				 dir, srv->rules_version, err);

@@ -37,8 +37,8 @@ static int rm_entry(const char *path, const struct stat *st, int type, struct FT
 }
 
 /* N results in st, report i being reports[i % n] under the sha256 of "bench i". */
-static int bench_fill(struct store *st, const struct ruleset *rs, char **reports,
-		      size_t *lens, size_t n, unsigned count)
+static int bench_fill(struct store *st, const struct ruleset *rs, char **reports, size_t *lens,
+                      size_t n, unsigned count)
 {
 	for (unsigned i = 0; i < count; i++) {
 		struct store_submission sub = {.status = STORE_QUEUED, .timeout_sec = 10};
@@ -53,8 +53,7 @@ static int bench_fill(struct store *st, const struct ruleset *rs, char **reports
 		memcpy(v.sha256, h.sha256, sizeof(v.sha256));
 		r = rescore_report(rs, reports[i % n], lens[i % n], -1, &v);
 		if (r < 0 || store_object_put(st, h.sha256, name, strlen(name)) < 0 ||
-		    store_submission_add(st, &sub) < 0 ||
-		    store_submission_claim(st, &sub) < 0 ||
+		    store_submission_add(st, &sub) < 0 || store_submission_claim(st, &sub) < 0 ||
 		    store_result_put(st, sub.id, &v, reports[i % n], lens[i % n]) < 0)
 			return -EIO;
 	}
@@ -95,8 +94,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	t1 = now_s();
-	printf("store: %u results from %zu real reports (%zu bytes on average) in %.1f s\n",
-	       count, n, (lens[0] + lens[n - 1]) / 2, t1 - t0);
+	printf("store: %u results from %zu real reports (%zu bytes on average) in %.1f s\n", count,
+	       n, (lens[0] + lens[n - 1]) / 2, t1 - t0);
 
 	/* Forget the version so that everything is re-scored, as after a rules change. */
 	t0 = now_s();

@@ -40,8 +40,7 @@ static int copy_entry(const char *path, const struct stat *st, int type, struct 
 	char to[PATH_BUF];
 	_cleanup_close_ int in = -1, out = -1;
 
-	if (snprintf(to, sizeof(to), "%s%s", copy.dst, path + strlen(copy.src)) >=
-	    (int)sizeof(to))
+	if (snprintf(to, sizeof(to), "%s%s", copy.dst, path + strlen(copy.src)) >= (int)sizeof(to))
 		return -ENAMETOOLONG;
 	if (type == FTW_D) {
 		if (mkdir(to, 0755) < 0 && errno != EEXIST)
@@ -76,7 +75,7 @@ static int install_copy(const char *dir, const char *data, const char *version)
 	r = nftw(dir, copy_entry, 16, FTW_PHYS);
 	if (r != 0) {
 		fprintf(stderr, "sandtrap rules install: cannot copy '%s' to '%s': %s\n", dir, tmp,
-			strerror(r < 0 ? -r : errno));
+		        strerror(r < 0 ? -r : errno));
 		return -EIO;
 	}
 	if (rename(tmp, final) < 0) {
@@ -96,7 +95,7 @@ static int install_link(const char *data, const char *version)
 	unlink(tmp);
 	if (symlink(version, tmp) < 0 || rename(tmp, cur) < 0) {
 		fprintf(stderr, "sandtrap rules install: cannot point '%s' at %s: %m\n", cur,
-			version);
+		        version);
 		unlink(tmp);
 		return -EIO;
 	}
@@ -140,13 +139,13 @@ static int install_run(const char *dir, const char *data)
 	if (ruleset_load(dir, NULL, &rs, err, sizeof(err)) < 0) {
 		escape_printable(err, strlen(err), shown, sizeof(shown));
 		fprintf(stderr, "sandtrap rules install: the rules in '%s' do not load: %s\n", dir,
-			shown);
+		        shown);
 		return 2;
 	}
 	failed = detect_engine_test(rs->engine, stderr, &fixtures);
 	if (failed != 0) {
 		fprintf(stderr, "sandtrap rules install: %d of %zu fixtures fail: not installed\n",
-			failed, fixtures);
+		        failed, fixtures);
 		goto out;
 	}
 	snprintf(rdir, sizeof(rdir), "%s/" STORE_RULES_DIR, data);
@@ -173,26 +172,25 @@ out:
 
 static void install_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: sandtrap rules install DIR --data DATA\n\n"
-		"Validate the rule set in DIR (it must load and pass its own fixtures), copy\n"
-		"it into DATA/rules/<version>, make it the server's rules atomically\n"
-		"(DATA/rules/current) and tell a running sandtrapd, which reloads them and\n"
-		"re-scores every stored report without detonating again. A sandtrapd that is\n"
-		"not running loads them at its next start. Run as root.\n\n"
-		"Options:\n"
-		"  --data DATA  the server's data directory\n"
-		"  -h, --help   show this help\n\n"
-		"Exit status: 0 installed, 2 not installed (the rules do not load, a fixture\n"
-		"fails, or the copy failed).\n");
+	fprintf(out, "Usage: sandtrap rules install DIR --data DATA\n\n"
+	             "Validate the rule set in DIR (it must load and pass its own fixtures), copy\n"
+	             "it into DATA/rules/<version>, make it the server's rules atomically\n"
+	             "(DATA/rules/current) and tell a running sandtrapd, which reloads them and\n"
+	             "re-scores every stored report without detonating again. A sandtrapd that is\n"
+	             "not running loads them at its next start. Run as root.\n\n"
+	             "Options:\n"
+	             "  --data DATA  the server's data directory\n"
+	             "  -h, --help   show this help\n\n"
+	             "Exit status: 0 installed, 2 not installed (the rules do not load, a fixture\n"
+	             "fails, or the copy failed).\n");
 }
 
 int rules_install(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	        {"data", required_argument, NULL, 'd'},
+	        {"help", no_argument, NULL, 'h'},
+	        {0},
 	};
 	const char *data = NULL;
 	int c;

@@ -79,29 +79,50 @@ static void replay_strv(struct json_object *v, char *dst, __u32 *ret_len)
 }
 
 static void replay_num_to(struct json_object *v, enum field_src src, struct event *ev,
-			  struct replay_parts *p)
+                          struct replay_parts *p)
 {
 	uint64_t x;
 
 	if (replay_num(v, &x) < 0)
 		return;
 	switch (src) {
-	case SRC_ARG0: ev->arg0 = x; break;
-	case SRC_ARG1: ev->arg1 = x; break;
-	case SRC_ARG2: ev->arg2 = x; break;
-	case SRC_PID: ev->pid = (__s32)x; break;
-	case SRC_PPID: ev->ppid = (__s32)x; break;
-	case SRC_UID: ev->uid = (__u32)x; break;
-	case SRC_RET: ev->ret = (__s64)x; break;
-	case SRC_EXIT_CODE: ev->arg0 = (x & 0xff) << 8; break;
-	case SRC_PORT: p->port = x; break;
-	case SRC_FAMILY: p->family = x, p->has_family = true; break;
-	default: break;
+	case SRC_ARG0:
+		ev->arg0 = x;
+		break;
+	case SRC_ARG1:
+		ev->arg1 = x;
+		break;
+	case SRC_ARG2:
+		ev->arg2 = x;
+		break;
+	case SRC_PID:
+		ev->pid = (__s32)x;
+		break;
+	case SRC_PPID:
+		ev->ppid = (__s32)x;
+		break;
+	case SRC_UID:
+		ev->uid = (__u32)x;
+		break;
+	case SRC_RET:
+		ev->ret = (__s64)x;
+		break;
+	case SRC_EXIT_CODE:
+		ev->arg0 = (x & 0xff) << 8;
+		break;
+	case SRC_PORT:
+		p->port = x;
+		break;
+	case SRC_FAMILY:
+		p->family = x, p->has_family = true;
+		break;
+	default:
+		break;
 	}
 }
 
 static void replay_field(const char *key, struct json_object *v, struct event *ev,
-			 struct replay_parts *p)
+                         struct replay_parts *p)
 {
 	int f = field_lookup(key);
 	const struct field_def *fd;
@@ -112,17 +133,31 @@ static void replay_field(const char *key, struct json_object *v, struct event *e
 	fd = &detect_fields[f];
 	src = fd->all_types ? fd->src_all : fd->src[ev->type];
 	switch (src) {
-	case SRC_NONE: return;
-	case SRC_PATH: return replay_str(v, ev->path, sizeof(ev->path), NULL);
-	case SRC_PATH2: return replay_str(v, ev->path2, sizeof(ev->path2), NULL);
-	case SRC_COMM: return replay_str(v, ev->comm, sizeof(ev->comm), NULL);
-	case SRC_DATA: return replay_str(v, ev->data, sizeof(ev->data), &ev->data_len);
-	case SRC_ARGV: return replay_strv(v, ev->data, &ev->data_len);
-	case SRC_ENV: return replay_strv(v, ev->data2, &ev->data2_len);
-	case SRC_HTTP_METHOD: p->method = json_object_get_string(v); return;
-	case SRC_HTTP_PATH: p->path = json_object_get_string(v); return;
-	case SRC_ADDRESS: p->address = json_object_get_string(v); return;
-	default: return replay_num_to(v, src, ev, p);
+	case SRC_NONE:
+		return;
+	case SRC_PATH:
+		return replay_str(v, ev->path, sizeof(ev->path), NULL);
+	case SRC_PATH2:
+		return replay_str(v, ev->path2, sizeof(ev->path2), NULL);
+	case SRC_COMM:
+		return replay_str(v, ev->comm, sizeof(ev->comm), NULL);
+	case SRC_DATA:
+		return replay_str(v, ev->data, sizeof(ev->data), &ev->data_len);
+	case SRC_ARGV:
+		return replay_strv(v, ev->data, &ev->data_len);
+	case SRC_ENV:
+		return replay_strv(v, ev->data2, &ev->data2_len);
+	case SRC_HTTP_METHOD:
+		p->method = json_object_get_string(v);
+		return;
+	case SRC_HTTP_PATH:
+		p->path = json_object_get_string(v);
+		return;
+	case SRC_ADDRESS:
+		p->address = json_object_get_string(v);
+		return;
+	default:
+		return replay_num_to(v, src, ev, p);
 	}
 }
 
@@ -176,8 +211,7 @@ int detect_event_from_json(struct json_object *o, struct event *ev)
 	struct json_object *v;
 	int t;
 
-	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, "type", &v))
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "type", &v))
 		return -EINVAL;
 	t = event_type_from_name(json_object_get_string(v));
 	if (t <= 0)
@@ -187,7 +221,8 @@ int detect_event_from_json(struct json_object *o, struct event *ev)
 	if (json_object_object_get_ex(o, "t_ms", &v))
 		ev->time_ns = 1000000000ull + (uint64_t)json_object_get_int64(v) * 1000000ull;
 
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		if (strcmp(key, "type") != 0 && strcmp(key, "t_ms") != 0)
 			replay_field(key, val, ev, &p);
 	}
@@ -195,7 +230,7 @@ int detect_event_from_json(struct json_object *o, struct event *ev)
 		replay_sockaddr(ev, &p);
 	if (t == EV_HTTP_REQUEST)
 		snprintf(ev->path2, sizeof(ev->path2), "%s %s", p.method ? p.method : "GET",
-			 p.path ? p.path : "/");
+		         p.path ? p.path : "/");
 	replay_special(o, ev);
 	return 0;
 }

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define REPORT_READ_MAX (256u << 20)
-#define REPORT_DEPTH    64
+#define REPORT_READ_MAX     (256u << 20)
+#define REPORT_DEPTH        64
 #define RESCORE_THREADS_MAX 8
 
 static void rescore_techniques(const struct detect_verdict *dv, char *dst, size_t cap)
@@ -48,7 +48,7 @@ static void rescore_events(struct judge *j, struct json_object *root)
 }
 
 int rescore_report(const struct ruleset *rs, const char *json, size_t len, int obj_fd,
-		   struct store_verdict *v)
+                   struct store_verdict *v)
 {
 	struct json_tokener *tok = json_tokener_new_ex(REPORT_DEPTH);
 	struct json_object *root = NULL;
@@ -88,7 +88,7 @@ out:
 }
 
 static int rescore_one(struct store *st, const struct ruleset *rs, uint64_t object_max,
-		       const struct store_verdict_report *in, struct store_verdict *out)
+                       const struct store_verdict_report *in, struct store_verdict *out)
 {
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
@@ -99,13 +99,13 @@ static int rescore_one(struct store *st, const struct ruleset *rs, uint64_t obje
 	r = store_report_read(st, in->report_id, REPORT_READ_MAX, &buf, &len);
 	if (r < 0)
 		return log_warn_errno(r, "rescore: %s: cannot read report %lld", in->verdict.sha256,
-				      (long long)in->report_id);
+		                      (long long)in->report_id);
 	if (store_object_open(st, in->verdict.sha256, object_max, &fd) < 0)
 		fd = -1;
 	r = rescore_report(rs, buf, len, fd, out);
 	if (r < 0)
 		return log_warn_errno(r, "rescore: %s: report %lld does not re-score",
-				      in->verdict.sha256, (long long)in->report_id);
+		                      in->verdict.sha256, (long long)in->report_id);
 	return 0;
 }
 
@@ -126,7 +126,7 @@ static void *rescore_thread(void *arg)
 
 	for (size_t i = sh->first; i < sh->n; i += sh->step)
 		sh->ok[i] = rescore_one(sh->st, sh->rs, sh->object_max, &sh->items[i],
-					&sh->new[i]) == 0;
+		                        &sh->new[i]) == 0;
 	return NULL;
 }
 
@@ -155,7 +155,7 @@ static void rescore_parallel(struct rescore_share *base)
 }
 
 int rescore_all(struct store *st, const struct ruleset *rs, uint64_t object_max,
-		struct rescore_stats *ret)
+                struct rescore_stats *ret)
 {
 	_cleanup_free_ struct store_verdict_report *items = NULL;
 	_cleanup_free_ struct store_verdict *old = NULL, *new = NULL;
@@ -173,8 +173,13 @@ int rescore_all(struct store *st, const struct ruleset *rs, uint64_t object_max,
 	ok = calloc(n + 1, sizeof(*ok));
 	if (!old || !new || !ok)
 		return -ENOMEM;
-	rescore_parallel(&(struct rescore_share){.st = st, .rs = rs, .object_max = object_max,
-						 .items = items, .new = new, .ok = ok, .n = n});
+	rescore_parallel(&(struct rescore_share){.st = st,
+	                                         .rs = rs,
+	                                         .object_max = object_max,
+	                                         .items = items,
+	                                         .new = new,
+	                                         .ok = ok,
+	                                         .n = n});
 	/* Unreadable reports keep their verdicts, stale under the new rules. */
 	for (size_t i = 0; i < n; i++) {
 		if (!ok[i]) {

@@ -22,11 +22,11 @@ struct rescore_stats {
 
 /* Every stored verdict with rs; the store then remembers rs->version. */
 int rescore_all(struct store *st, const struct ruleset *rs, uint64_t object_max,
-		struct rescore_stats *ret);
+                struct rescore_stats *ret);
 
 /*
  * One report's JSON (its "events" and the object at obj_fd, -1 when gone) ruled with rs
  * into v; v->sha256 and v->scanned_at are left as they are.
  */
 int rescore_report(const struct ruleset *rs, const char *json, size_t len, int obj_fd,
-		   struct store_verdict *v);
+                   struct store_verdict *v);

@@ -176,11 +176,11 @@ static void test_refuses_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exec),
-		cmocka_unit_test(test_connect_inet),
-		cmocka_unit_test(test_open_chmod_exit),
-		cmocka_unit_test(test_http_dns),
-		cmocka_unit_test(test_refuses_garbage),
+	        cmocka_unit_test(test_exec),
+	        cmocka_unit_test(test_connect_inet),
+	        cmocka_unit_test(test_open_chmod_exit),
+	        cmocka_unit_test(test_http_dns),
+	        cmocka_unit_test(test_refuses_garbage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,6 +92,9 @@ void config_usage(void)
 	printf("  -h, --help                 show this help\n"
 	       "\n"
 	       "Tokens: sandtrap token create --data DIR --role agent|analyst|admin\n"
+	       "Rules: sandtrap rules install RULES --data DIR installs new rules and sends\n"
+	       "SIGHUP (DIR/sandtrapd.pid): the server reloads them and re-scores every stored\n"
+	       "report without detonating again. SIGTERM stops it gracefully.\n"
 	       "More: docs/server.md\n");
 }
 

@@ -5,8 +5,10 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 SAMPLE ?= samples/demo/dropper.sh
 REPORTS ?= reports
+DATA ?= run-data
+LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps build run test test-unit test-asan bench bench-usrbin bench-server format clean
+.PHONY: all deps build run analyze test test-unit test-asan bench bench-usrbin bench-server format clean
 
 all: build
 
@@ -19,8 +21,13 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# The most complete flow that exists: analyse the bundled sample in a fresh guest.
+# The most complete flow that exists: sandtrapd on embedded defaults (SQLite in $(DATA)),
+# the demo sample submitted through its API and its verdict printed; the server then
+# stays in the foreground until Ctrl-C. `make analyze` is the one-shot local analysis.
 run: build
+	scripts/run-server $(BUILD) $(DATA) $(SAMPLE) $(LISTEN)
+
+analyze: build
 	$(BUILD)/src/cli/sandtrap analyze --report-dir $(REPORTS)/demo $(SAMPLE); \
 	status=$$?; echo "report: $(REPORTS)/demo/report.json (exit status $$status)"; \
 	[ $$status -le 1 ] || [ $$status -eq 3 ]

@@ -95,9 +95,10 @@ int main(int argc, char **argv)
 	detect_run_finish(r, &v);
 
 	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	printf("detect: %zu rules, %d events in %.3f s: %.0f events/s (verdict %s, %zu hits)\n",
+	printf("detect: %zu rules, %d events in %.3f s on one core: %.0f events/s, %.2fx the "
+	       "target of 1,000,000 (verdict %s, %zu hits)\n",
 	       detect_engine_rule_count(e), POOL * ROUNDS, secs, POOL * ROUNDS / secs,
-	       detect_result_name(v.result), v.n_hits);
+	       POOL * ROUNDS / secs / 1e6, detect_result_name(v.result), v.n_hits);
 	detect_run_free(r);
 	detect_engine_free(e);
 	free(pool);

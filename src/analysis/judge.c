@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define JUDGE_HITS_MAX    32
 #define JUDGE_FILE_BYTES  (64ull << 20)
@@ -13,7 +14,16 @@
 struct judge {
 	const struct ruleset *rs;
 	struct detect_run *run;
+	uint64_t busy_ns; /* time spent ruling: rules, YARA, hash lists, the verdict */
 };
+
+static uint64_t judge_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 int judge_new(const struct ruleset *rs, struct judge **ret)
 {
@@ -46,8 +56,13 @@ void judge_free(struct judge *j)
 
 void judge_event(struct judge *j, const struct event *ev)
 {
-	if (j)
-		detect_run_event(j->run, ev);
+	uint64_t t;
+
+	if (!j)
+		return;
+	t = judge_now_ns();
+	detect_run_event(j->run, ev);
+	j->busy_ns += judge_now_ns() - t;
 }
 
 int judge_file(struct judge *j, int fd, const char *sha256, bool is_object,
@@ -55,13 +70,16 @@ int judge_file(struct judge *j, int fd, const char *sha256, bool is_object,
 {
 	struct staticsig_hit hits[JUDGE_HITS_MAX];
 	size_t n = 0;
+	uint64_t t;
 	int r;
 
 	if (ret_known_good)
 		*ret_known_good = false;
 	if (!j || fd < 0)
 		return 0;
+	t = judge_now_ns();
 	r = staticsig_scan(j->rs->sigs, fd, sha256, JUDGE_FILE_BYTES, hits, ARRAY_SIZE(hits), &n);
+	j->busy_ns += judge_now_ns() - t;
 	if (r < 0)
 		return log_warn_errno(r, "judge: cannot scan %s", sha256);
 
@@ -105,13 +123,16 @@ int judge_finish(struct judge *j, struct report *rep)
 	struct detect_verdict v;
 	struct report_detection *dets;
 	struct report_verdict rv;
+	uint64_t t;
 	int r;
 
 	if (!j) {
 		report_set_no_verdict(rep);
 		return 0;
 	}
+	t = judge_now_ns();
 	r = detect_run_finish(j->run, &v);
+	j->busy_ns += judge_now_ns() - t;
 	if (r < 0)
 		return log_errno(r, "judge: cannot rule");
 
@@ -128,6 +149,7 @@ int judge_finish(struct judge *j, struct report *rep)
 		.detections = dets,
 		.n_detections = v.n_hits,
 		.rules_version = j->rs->version,
+		.detection_us = j->busy_ns / 1000,
 	};
 	r = report_set_verdict(rep, &rv);
 	free(dets);

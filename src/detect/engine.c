@@ -330,6 +330,9 @@ static const char *ctx_str(struct eval_ctx *x, const struct cond *cd, size_t *le
 	case SRC_CMDLINE:
 		*len = p ? p->argv_len : 0;
 		return p && p->argv_len ? p->argv : NULL;
+	case SRC_PREV_OPEN:
+		*len = x->proc ? x->proc->prev_open_len : 0;
+		return x->proc && x->proc->prev_open_len ? x->proc->prev_open : NULL;
 	default:
 		return NULL;
 	}
@@ -366,6 +369,36 @@ static bool ctx_num(struct eval_ctx *x, const struct cond *cd, uint64_t *v)
 			*v = af;
 		}
 		return true;
+	case SRC_PATH_IS_OWN_PROC: {
+		const char *q = ev->path + 6;
+		int64_t pid = 0;
+
+		*v = false;
+		if (strncmp(ev->path, "/proc/", 6) != 0)
+			return true;
+		if (strncmp(q, "self/", 5) == 0 || strncmp(q, "thread-self/", 12) == 0) {
+			*v = true;
+			return true;
+		}
+		for (; *q >= '0' && *q <= '9' && pid <= INT32_MAX; q++)
+			pid = pid * 10 + (*q - '0');
+		*v = *q == '/' && pid == ev->pid;
+		return true;
+	}
+	case SRC_COMM_RENAMED: {
+		const char *base;
+		size_t n;
+
+		if (!x->proc || !x->proc->exe_len)
+			return false;
+		base = strrchr(x->proc->exe, '/');
+		base = base ? base + 1 : x->proc->exe;
+		n = strnlen(ev->comm, EV_COMM_LEN);
+		/* The kernel keeps 15 bytes of the name a program was started under. */
+		*v = strncmp(ev->comm, base, MIN(n, (size_t)EV_COMM_LEN - 1)) != 0 ||
+		     (n < EV_COMM_LEN - 1 && base[n] != '\0');
+		return true;
+	}
 	case SRC_PATH_IS_EXE:
 		ctx_fixed(ev->path, EV_PATH_MAX, x->path, &x->path_len);
 		*v = path_is_lineage_exe(x->r, x->proc, ev->path, (size_t)x->path_len);
@@ -660,17 +693,42 @@ static void threshold_add(struct eval_ctx *x, uint32_t ri, size_t idx)
 	w->n = 0;
 }
 
+static void prev_open_set(struct detect_run *r, const struct event *ev);
+static void run_rules(struct detect_run *r, const struct event *ev, size_t idx);
+
 void detect_run_event(struct detect_run *r, const struct event *ev)
 {
 	const struct detect_engine *e = r->e;
 	size_t idx = r->n_events++;
-	struct eval_ctx x;
 
 	if (ev->type == EV_NONE || ev->type >= EV_TYPE_MAX)
 		return;
 	proc_update(r, ev);
-	if (!e->n_by_type[ev->type])
+	if (e->n_by_type[ev->type])
+		run_rules(r, ev, idx);
+	if (ev->type == EV_FILE_OPEN)
+		prev_open_set(r, ev);
+}
+
+/* Remember each process's last opened path: an account lookup reads passwd, then shadow. */
+static void prev_open_set(struct detect_run *r, const struct event *ev)
+{
+	struct run_proc *p = proc_find(r, ev->pid);
+	size_t n = strnlen(ev->path, EV_PATH_MAX);
+
+	if (!p)
 		return;
+	if (n >= sizeof(p->prev_open))
+		n = 0;
+	memcpy(p->prev_open, ev->path, n);
+	p->prev_open[n] = '\0';
+	p->prev_open_len = (uint16_t)n;
+}
+
+static void run_rules(struct detect_run *r, const struct event *ev, size_t idx)
+{
+	const struct detect_engine *e = r->e;
+	struct eval_ctx x;
 
 	x.r = r;
 	x.ev = ev;

@@ -103,6 +103,13 @@ const struct field_def detect_fields[] = {
          .src = {[EV_FILE_UNLINK] = SRC_PATH_IS_EXE, [EV_FILE_RENAME] = SRC_PATH_IS_EXE,
                  [EV_FILE_OPEN] = SRC_PATH_IS_EXE, [EV_FILE_TRUNCATE] = SRC_PATH_IS_EXE}},
         {"exit_code", FIELD_NUM, .src = {[EV_PROC_EXIT] = SRC_EXIT_CODE}},
+        {"prev_open", FIELD_STR, .src = {[EV_FILE_OPEN] = SRC_PREV_OPEN}},
+        {"path_is_own_proc", FIELD_NUM, .src = {[EV_FILE_OPEN] = SRC_PATH_IS_OWN_PROC}},
+        {"comm_renamed",
+         FIELD_NUM,
+         .src = {[EV_FILE_OPEN] = SRC_COMM_RENAMED, [EV_FILE_WRITE] = SRC_COMM_RENAMED,
+                 [EV_NET_SOCKET] = SRC_COMM_RENAMED, [EV_NET_CONNECT] = SRC_COMM_RENAMED,
+                 [EV_PROC_FORK] = SRC_COMM_RENAMED, [EV_PROC_EXIT] = SRC_COMM_RENAMED}},
 };
 const size_t detect_n_fields = ARRAY_SIZE(detect_fields);
 
@@ -138,6 +145,7 @@ static const struct {
         {"O_TRUNC", O_TRUNC},
         {"O_APPEND", O_APPEND},
         {"O_TMPFILE", O_TMPFILE},
+        {"O_CLOEXEC", O_CLOEXEC},
         {"S_ISUID", S_ISUID},
         {"S_ISGID", S_ISGID},
         {"S_IXUSR", S_IXUSR},

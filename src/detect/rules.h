@@ -44,6 +44,9 @@ enum field_src {
 	SRC_EXE,     /* the process table: exe of the event's process */
 	SRC_CMDLINE, /* the process table: argv of the event's process, joined */
 	SRC_PATH_IS_EXE, /* 1 when path is the process's own executable */
+	SRC_PREV_OPEN,   /* the process table: the path of the process's previous file_open */
+	SRC_COMM_RENAMED, /* 1 when comm is not the start of the exe's file name */
+	SRC_PATH_IS_OWN_PROC, /* 1 when path is under /proc/<the event's pid>/ */
 };
 
 enum field_kind {
@@ -185,6 +188,8 @@ struct run_proc {
 	char comm[EV_COMM_LEN + 1];
 	char exe[256];
 	char argv[384]; /* joined by spaces, cut at the size */
+	uint16_t prev_open_len;
+	char prev_open[64]; /* the last file_open's path, empty when longer */
 };
 
 struct run_partial {

@@ -460,6 +460,7 @@ int report_set_verdict(struct report *r, const struct report_verdict *v)
 		json_object_array_add(dets, report_detection_json(&v->detections[i]));
 	json_object_object_add(o, "detections", dets);
 	json_object_object_add(o, "rules_version", report_str(v->rules_version));
+	json_object_object_add(o, "detection_us", json_object_new_uint64(v->detection_us));
 
 	json_object_put(r->verdict);
 	r->verdict = o;

@@ -86,6 +86,7 @@ struct report_verdict {
 	const struct report_detection *detections;
 	size_t n_detections;
 	const char *rules_version;
+	uint64_t detection_us; /* time spent ruling, to compare with the detonation's */
 };
 int report_set_verdict(struct report *r, const struct report_verdict *v);
 

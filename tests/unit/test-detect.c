@@ -303,6 +303,58 @@ static void verdict_of(const struct detect_engine *e, const struct event *ev, si
 	detect_run_free(r);
 }
 
+/* The score adds distinct evidence: the bands a user reads in docs/rules.md. */
+static int score_of(const struct detect_engine *e, const char *const *spec, int *ret_result)
+{
+	struct detect_run *r;
+	struct detect_verdict v;
+	int score;
+
+	assert_int_equal(detect_run_new(e, &r), 0);
+	for (size_t i = 0; spec[i]; i += 3)
+		detect_run_signal(r, spec[i], spec[i + 1], NULL, spec[i + 2][0] - '0', "T1027",
+		                  strcmp(spec[i], "elf") == 0);
+	assert_int_equal(detect_run_finish(r, &v), 0);
+	score = v.score;
+	*ret_result = v.result;
+	detect_run_free(r);
+	return score;
+}
+
+static void test_verdict_adds_evidence(void **state)
+{
+	struct detect_engine *e = default_rules();
+	/* kind, id, severity (0 info .. 4 critical); elf signals are weak */
+	const char *const medium[] = {"yara", "a", "2", NULL};
+	const char *const high_medium[] = {"yara", "a", "2", "yara", "b", "3", NULL};
+	const char *const three_medium[] = {"yara", "a", "2", "yara", "b", "2", "yara", "c", "2", NULL};
+	const char *const same_twice[] = {"yara", "a", "2", "yara", "a", "2", NULL};
+	const char *const three_low[] = {"yara", "a", "1", "yara", "b", "1", "yara", "c", "1", NULL};
+	const char *const two_low[] = {"yara", "a", "1", "yara", "b", "1", NULL};
+	const char *const weak_only[] = {"elf", "upx", "4", "elf", "stripped", "4", "elf", "entry", "4", NULL};
+	const char *const weak_high[] = {"elf", "upx", "4", "yara", "b", "3", NULL};
+	int result;
+
+	assert_int_equal(score_of(e, medium, &result), 30);
+	assert_int_equal(result, DETECT_SUSPICIOUS);
+	assert_int_equal(score_of(e, high_medium, &result), 90);
+	assert_int_equal(result, DETECT_MALICIOUS);
+	assert_int_equal(score_of(e, three_medium, &result), 90);
+	assert_int_equal(result, DETECT_MALICIOUS);
+	assert_int_equal(score_of(e, same_twice, &result), 30);
+	assert_int_equal(result, DETECT_SUSPICIOUS);
+	assert_int_equal(score_of(e, three_low, &result), 30);
+	assert_int_equal(result, DETECT_SUSPICIOUS);
+	assert_int_equal(score_of(e, two_low, &result), 20);
+	assert_int_equal(result, DETECT_CLEAN);
+	/* weak signals alone never pass suspicious, whatever their number */
+	assert_int_equal(score_of(e, weak_only, &result), 30);
+	assert_int_equal(result, DETECT_SUSPICIOUS);
+	assert_int_equal(score_of(e, weak_high, &result), 90);
+	assert_int_equal(result, DETECT_MALICIOUS);
+	detect_engine_free(e);
+}
+
 static void test_verdict(void **state)
 {
 	struct detect_engine *e = default_rules();
@@ -366,6 +418,7 @@ int main(void)
 	        cmocka_unit_test(test_matchers),      cmocka_unit_test(test_numbers_lists),
 	        cmocka_unit_test(test_lineage),       cmocka_unit_test(test_reverse_shell),
 	        cmocka_unit_test(test_ransomware),    cmocka_unit_test(test_verdict),
+	        cmocka_unit_test(test_verdict_adds_evidence),
 	        cmocka_unit_test(test_clean_and_low), cmocka_unit_test(test_version_stable),
 	};
 

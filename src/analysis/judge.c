@@ -155,3 +155,10 @@ int judge_finish(struct judge *j, struct report *rep)
 	free(dets);
 	return r;
 }
+
+int judge_verdict(struct judge *j, struct detect_verdict *ret)
+{
+	if (!j)
+		return -EINVAL;
+	return detect_run_finish(j->run, ret);
+}

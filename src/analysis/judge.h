@@ -31,3 +31,6 @@ int judge_file(struct judge *j, int fd, const char *sha256, bool is_object,
 
 /* Rule, and write the verdict into the report. */
 int judge_finish(struct judge *j, struct report *rep);
+
+/* The verdict alone, with no report (re-scoring stored events): valid until judge_free(). */
+int judge_verdict(struct judge *j, struct detect_verdict *ret);

@@ -23,7 +23,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "analyze", cmd_analyze, "run a file in a disposable guest and report its behaviour" },
-	{ "rules", cmd_rules, "check a rule set or run its fixtures (rules check|test DIR)" },
+	{ "rules", cmd_rules, "check, test or install a rule set (rules check|test|install DIR)" },
 	{ "submit", cmd_submit, "send a file to sandtrapd; --wait for its verdict" },
 	{ "lookup", cmd_lookup, "the server's cached verdict for a file or sha256" },
 	{ "report", cmd_report, "a submission's report from the server" },

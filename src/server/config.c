@@ -6,10 +6,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CONFIG_LINE_MAX 2048
@@ -90,6 +92,9 @@ void config_usage(void)
 	printf("  -h, --help                 show this help\n"
 	       "\n"
 	       "Tokens: sandtrap token create --data DIR --role agent|analyst|admin\n"
+	       "Rules: sandtrap rules install RULES --data DIR installs new rules and sends\n"
+	       "SIGHUP (DIR/sandtrapd.pid): the server reloads them and re-scores every stored\n"
+	       "report without detonating again. SIGTERM stops it gracefully.\n"
 	       "More: docs/server.md\n");
 }
 
@@ -334,4 +339,43 @@ int config_listen_parse(const char *listen, char *host, unsigned hostsz, unsigne
 		return -EINVAL;
 	*ret_port = port;
 	return 0;
+}
+
+/* Root's, and nobody else may write it: the HTTP process cannot have made or changed it. */
+static bool rules_dir_trusted(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+const char *config_rules_pick(const char *installed, const char *configured,
+			      struct config_rules_dir *ret)
+{
+	int dfd, fd;
+
+	ret->fd = -1;
+	dfd = open(installed, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return configured;
+	fd = rules_dir_trusted(dfd) ? openat(dfd, "current", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+				    : -1;
+	close(dfd);
+	if (fd < 0 || !rules_dir_trusted(fd)) {
+		if (fd >= 0)
+			close(fd);
+		return configured;
+	}
+	/* Loaded through the descriptor: a rename in the data directory cannot swap it. */
+	ret->fd = fd;
+	snprintf(ret->path, sizeof(ret->path), "/proc/self/fd/%d", fd);
+	return ret->path;
+}
+
+void config_rules_done(struct config_rules_dir *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
 }

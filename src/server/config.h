@@ -40,3 +40,18 @@ void config_usage(void);
 /* The host and port of cfg->listen, and whether the host is a loopback address. */
 int config_listen_parse(const char *listen, char *host, unsigned hostsz, unsigned *ret_port,
 			bool *ret_loopback);
+
+/*
+ * The rules to load. installed is DATA/rules, where `sandtrap rules install` keeps
+ * versions and the link `current`: used when DATA/rules and the directory `current`
+ * names are root's and writable by root only, since the HTTP process owns DATA and must
+ * not choose what the privileged process parses. Else configured. The chosen directory
+ * is held open in ret until config_rules_done().
+ */
+struct config_rules_dir {
+	int fd;
+	char path[32];
+};
+const char *config_rules_pick(const char *installed, const char *configured,
+			      struct config_rules_dir *ret);
+void config_rules_done(struct config_rules_dir *d);

@@ -3,6 +3,7 @@
 
 #include "analysis.h"
 #include "capture.h"
+#include "config.h"
 #include "cgroup.h"
 #include "fileio.h"
 #include "jobmsg.h"
@@ -34,9 +35,21 @@ struct worker {
 	int64_t job_id;
 };
 
+/*
+ * A job that arrived while every slot was busy. A worker sends its result before it
+ * exits, so the HTTP process may send the next job a moment before that worker is reaped:
+ * the job waits here for the slot instead of failing.
+ */
+struct pending_job {
+	struct jobmsg_job job;
+	int fd;
+};
+
 struct detonator {
-	const struct detonator_config *cfg;
+	struct detonator_config *cfg; /* cfg->rules changes on SIGHUP */
 	struct worker workers[DETONATOR_SLOTS_MAX];
+	struct pending_job pending[DETONATOR_SLOTS_MAX];
+	unsigned npending;
 	unsigned busy;
 	bool http_gone;
 	int http_status;
@@ -203,9 +216,25 @@ static int detonator_read_job(struct detonator *d)
 	}
 	if (r < 0 || job.id == 0)
 		return -ECONNRESET;
+	if (d->busy >= d->cfg->slots && d->npending < ARRAY_SIZE(d->pending)) {
+		d->pending[d->npending++] = (struct pending_job){.job = job, .fd = fd};
+		return 0;
+	}
 	r = detonator_spawn(d, &job, fd);
 	close(fd);
 	return 0;
+}
+
+/* Jobs that waited for a slot, oldest first. */
+static void detonator_start_pending(struct detonator *d)
+{
+	while (d->npending > 0 && d->busy < d->cfg->slots) {
+		struct pending_job p = d->pending[0];
+
+		memmove(&d->pending[0], &d->pending[1], --d->npending * sizeof(d->pending[0]));
+		detonator_spawn(d, &p.job, p.fd);
+		close(p.fd);
+	}
 }
 
 /* A worker that died before sending its result still gets its job answered. */
@@ -232,6 +261,29 @@ static void detonator_reap(struct detonator *d)
 			d->busy--;
 		}
 	}
+	detonator_start_pending(d);
+}
+
+/* Jobs started from now on use the new rules; running workers keep their copy (fork). */
+static void detonator_rules_reload(struct detonator *d)
+{
+	struct config_rules_dir held;
+	const char *dir =
+		config_rules_pick(d->cfg->rules_installed, d->cfg->rules_configured, &held);
+	struct ruleset *rs;
+	char err[512] = "";
+	int r;
+
+	r = ruleset_load(dir, NULL, &rs, err, sizeof(err));
+	config_rules_done(&held);
+	if (r < 0) {
+		log_errno(r, "detonator: SIGHUP: cannot load the rules in '%s', keeping %s: %s",
+			  dir, d->cfg->rules->version, err);
+		return;
+	}
+	log_info("detonator: rules %s (were %s)", rs->version, d->cfg->rules->version);
+	ruleset_free(d->cfg->rules);
+	d->cfg->rules = rs;
 }
 
 static void detonator_signal(struct detonator *d, int sfd)
@@ -242,6 +294,11 @@ static void detonator_signal(struct detonator *d, int sfd)
 		return;
 	if (si.ssi_signo == SIGCHLD) {
 		detonator_reap(d);
+		return;
+	}
+	if (si.ssi_signo == SIGHUP) {
+		detonator_rules_reload(d);
+		kill(d->cfg->http_pid, SIGHUP);
 		return;
 	}
 	/* SIGTERM/SIGINT: the HTTP process stops taking work and waits for what runs. */
@@ -272,7 +329,7 @@ static void detonator_sweep_jobs(void)
 	closedir(d);
 }
 
-int detonator_run(const struct detonator_config *cfg)
+int detonator_run(struct detonator_config *cfg)
 {
 	struct detonator d = {.cfg = cfg};
 	sigset_t set;
@@ -283,6 +340,7 @@ int detonator_run(const struct detonator_config *cfg)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0)
 		return log_errno(neg_errno(), "detonator: cannot create a signalfd");
@@ -290,7 +348,7 @@ int detonator_run(const struct detonator_config *cfg)
 	cgroup_sweep_orphans();
 	detonator_sweep_jobs();
 
-	while (!d.http_gone || d.busy > 0) {
+	while (!d.http_gone || d.busy > 0 || d.npending > 0) {
 		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
 				      {.fd = sock_open ? cfg->sock : -1, .events = POLLIN}};
 

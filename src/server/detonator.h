@@ -15,9 +15,11 @@ struct detonator_config {
 	int sock;       /* the privileged end of the socketpair */
 	pid_t http_pid; /* the unprivileged child: its exit ends the loop */
 	unsigned slots; /* workers at most at once */
-	const struct ruleset *rules;
+	struct ruleset *rules; /* replaced (and the old one freed) on SIGHUP */
+	const char *rules_installed, *rules_configured; /* SIGHUP: config_rules_pick() */
 	const char *image_dir; /* NULL: the host's OS directories */
 };
 
-/* Runs until the HTTP process has exited and every worker is reaped. */
-int detonator_run(const struct detonator_config *cfg);
+/* Runs until the HTTP process has exited and every worker is reaped; SIGHUP reloads the
+ * rules into cfg->rules. */
+int detonator_run(struct detonator_config *cfg);

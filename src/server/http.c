@@ -27,7 +27,14 @@
 #define JSON_DEPTH_MAX 16
 #define REPORT_MAX     (512ull << 20)
 #define PARAM_MAX      80
+#define DETECTIONS_MAX 1000 /* per answer: a client pages on with since=<last id> */
 #define HTTP_THREADS   2
+/*
+ * Per connection: request headers and buffers. libmicrohttpd zeroes it for every request
+ * on a keep-alive connection, so it is a cost per lookup (and 1,000 clients hold 1,000).
+ */
+#define CONNECTION_MEMORY (16u << 10)
+#define TOKEN_CACHE    64 /* tokens whose role is kept in memory: one lookup per request saved */
 
 struct http {
 	struct server *srv;
@@ -64,6 +71,7 @@ struct request {
 	int fd;     /* an object upload goes to an unnamed file in the data directory */
 	size_t len, cap;
 	bool too_big;
+	bool no_space; /* the upload did not fit on the data directory's disk */
 	time_t start;
 	bool answered;
 };
@@ -180,6 +188,12 @@ static struct json_object *submission_json(struct server *srv, const struct stor
 	return o;
 }
 
+/* A full disk: the one storage failure the client is told about (507). */
+static bool errno_no_space(int r)
+{
+	return r == -ENOSPC || r == -EDQUOT;
+}
+
 /* --- handlers --- */
 
 static int query_timeout(struct server *srv, struct request *req, unsigned *ret)
@@ -239,9 +253,13 @@ static void route_submit(struct server *srv, struct request *req, struct reply *
 	struct store_submission sub = {.status = STORE_QUEUED};
 	struct file_hashes h;
 	struct json_object *o;
+	int r;
 
 	if (req->too_big)
 		return reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "object too large");
+	if (req->no_space)
+		return reply_error(rep, MHD_HTTP_INSUFFICIENT_STORAGE,
+				   "the server's disk is full: try again later");
 	if (req->len == 0)
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
 				   "empty body: send the object's bytes");
@@ -260,8 +278,13 @@ static void route_submit(struct server *srv, struct request *req, struct reply *
 
 	if (submit_from_cache(srv, &sub, rep))
 		return;
-	if (store_object_put_fd(srv->store, sub.sha256, req->fd) < 0 ||
-	    store_submission_add(srv->store, &sub) < 0)
+	r = store_object_put_fd(srv->store, sub.sha256, req->fd);
+	if (r >= 0)
+		r = store_submission_add(srv->store, &sub);
+	if (errno_no_space(r))
+		return reply_error(rep, MHD_HTTP_INSUFFICIENT_STORAGE,
+				   "the server's disk is full: try again later");
+	if (r < 0)
 		return reply_error(rep, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot store the object");
 	server_wake(srv);
 	log_info("http: submission %" PRId64 " queued: %s (%zu bytes)", sub.id, sub.sha256,
@@ -364,11 +387,13 @@ static void route_status(struct server *srv, struct request *req, struct reply *
 {
 	struct json_object *o = json_object_new_object();
 	struct store_counts c;
+	char rules_version[48];
 	unsigned busy;
 
 	store_counts_get(srv->store, &c);
 	pthread_mutex_lock(&srv->lock);
 	busy = srv->busy;
+	snprintf(rules_version, sizeof(rules_version), "%s", srv->rules_version);
 	pthread_mutex_unlock(&srv->lock);
 	json_object_object_add(o, "node", json_object_new_string(srv->cfg->node_name));
 	json_object_object_add(o, "version", json_object_new_string(SANDTRAP_VERSION));
@@ -377,7 +402,7 @@ static void route_status(struct server *srv, struct request *req, struct reply *
 	json_object_object_add(o, "queue_depth", json_object_new_int64(c.queued));
 	json_object_object_add(o, "analyses_done", json_object_new_int64(c.done));
 	json_object_object_add(o, "analyses_failed", json_object_new_int64(c.failed));
-	json_object_object_add(o, "rules_version", json_object_new_string(srv->rules_version));
+	json_object_object_add(o, "rules_version", json_object_new_string(rules_version));
 	json_object_object_add(o, "uptime", json_object_new_int64(time(NULL) - srv->started));
 	reply_json(rep, MHD_HTTP_OK, o);
 }
@@ -420,7 +445,7 @@ static void route_metrics(struct server *srv, struct request *req, struct reply 
 		"# TYPE sandtrap_http_requests_total counter\n"
 		"sandtrap_http_requests_total %" PRIu64 "\n",
 		srv->analyses_done, srv->analyses_failed, srv->cache_hits, srv->submissions,
-		srv->requests);
+		__atomic_load_n(&srv->requests, __ATOMIC_RELAXED));
 	pthread_mutex_unlock(&srv->lock);
 	fprintf(f,
 		"# HELP sandtrap_uptime_seconds Seconds since the server started.\n"
@@ -478,15 +503,97 @@ out:
 		json_tokener_free(tok);
 }
 
+static struct json_object *detection_json(const struct store_detection *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(d->id));
+	json_object_object_add(o, "sha256", json_object_new_string(d->sha256));
+	json_object_object_add(o, "old_verdict", json_object_new_string(d->old_verdict));
+	json_object_object_add(o, "new_verdict", json_object_new_string(d->new_verdict));
+	json_object_object_add(o, "old_threat", json_string_or_null(d->old_threat));
+	json_object_object_add(o, "new_threat", json_string_or_null(d->new_threat));
+	json_object_object_add(o, "old_rules_version",
+			       json_object_new_string(d->old_rules_version));
+	json_object_object_add(o, "new_rules_version",
+			       json_object_new_string(d->new_rules_version));
+	json_object_object_add(o, "created", json_object_new_int64(d->created));
+	return o;
+}
+
+/* Verdicts that a rules change turned into others, after id `since`, oldest first. */
+static void route_detections(struct server *srv, struct request *req, struct reply *rep)
+{
+	const char *s = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "since");
+	_cleanup_free_ struct store_detection *d = NULL;
+	struct json_object *a;
+	long long since = 0;
+	size_t n = 0;
+	char *end;
+
+	if (s) {
+		errno = 0;
+		since = strtoll(s, &end, 10);
+		if (errno || end == s || *end || since < 0)
+			return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+					   "since is a detection id (0 or more)");
+	}
+	if (store_detections_list(srv->store, since, DETECTIONS_MAX, &d, &n) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot read the detections");
+	a = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, detection_json(&d[i]));
+	reply_json(rep, MHD_HTTP_OK, a);
+}
+
 static const struct route routes[] = {
 	{"POST", "/api/v1/submissions", STORE_ROLE_AGENT, true, route_submit},
 	{"GET", "/api/v1/submissions/*", STORE_ROLE_AGENT, false, route_submission},
 	{"GET", "/api/v1/submissions/*/report", STORE_ROLE_ANALYST, false, route_report},
 	{"GET", "/api/v1/verdicts/*", STORE_ROLE_AGENT, false, route_verdict},
+	{"GET", "/api/v1/detections", STORE_ROLE_AGENT, false, route_detections},
 	{"GET", "/api/v1/status", STORE_ROLE_ANALYST, false, route_status},
 	{"POST", "/api/v1/tokens", STORE_ROLE_ADMIN, true, route_token_create},
 	{"GET", "/metrics", STORE_ROLE_NONE, false, route_metrics},
 };
+
+/*
+ * Known tokens (their sha256) and roles, so that a lookup costs no database query for the
+ * token. Tokens are never revoked or changed, so a cached role cannot go stale; an unknown
+ * token is not cached (a token made since by `sandtrap token create` is found next time).
+ */
+static struct {
+	pthread_rwlock_t lock;
+	char sha256[TOKEN_CACHE][65];
+	enum store_role role[TOKEN_CACHE];
+	unsigned next; /* the slot replaced next when the cache is full */
+} token_cache = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+
+static enum store_role token_cache_get(const char *sha256)
+{
+	enum store_role role = STORE_ROLE_NONE;
+
+	pthread_rwlock_rdlock(&token_cache.lock);
+	for (size_t i = 0; i < TOKEN_CACHE && token_cache.role[i] != STORE_ROLE_NONE; i++)
+		if (memcmp(token_cache.sha256[i], sha256, 64) == 0) {
+			role = token_cache.role[i];
+			break;
+		}
+	pthread_rwlock_unlock(&token_cache.lock);
+	return role;
+}
+
+static void token_cache_put(const char *sha256, enum store_role role)
+{
+	unsigned i;
+
+	pthread_rwlock_wrlock(&token_cache.lock);
+	i = token_cache.next++ % TOKEN_CACHE;
+	memcpy(token_cache.sha256[i], sha256, 65);
+	token_cache.role[i] = role;
+	pthread_rwlock_unlock(&token_cache.lock);
+}
 
 /* --- dispatch --- */
 
@@ -540,8 +647,12 @@ static enum store_role http_auth(struct server *srv, struct MHD_Connection *conn
 	n = strlen(a);
 	if (n < TOKEN_LEN_MIN || n > TOKEN_LEN_MAX || hash_buf(a, n, &h) < 0)
 		return STORE_ROLE_NONE;
-	if (store_token_role(srv->store, h.sha256, &role) < 0)
-		return STORE_ROLE_NONE;
+	role = token_cache_get(h.sha256);
+	if (role == STORE_ROLE_NONE) {
+		if (store_token_role(srv->store, h.sha256, &role) < 0)
+			return STORE_ROLE_NONE;
+		token_cache_put(h.sha256, role);
+	}
 	memcpy(ret_sha256, h.sha256, 65);
 	return role;
 }
@@ -591,12 +702,26 @@ static void request_drop_body(struct request *req)
 }
 
 /* An object upload: appended to its unnamed file, never held in memory. */
+/* An object upload: appended to its unnamed file, never held in memory. A full disk
+ * drops the body and is answered 507 when the request ends. */
 static int request_append_object(struct server *srv, struct request *req, const char *data,
 				 size_t n)
 {
-	if (req->fd < 0 && store_tmpfile(srv->store, &req->fd) < 0)
-		return -EIO;
-	if (fd_write_all(req->fd, data, n) < 0)
+	int r = 0;
+
+	if (req->no_space)
+		return 0;
+	if (req->fd < 0)
+		r = store_tmpfile(srv->store, &req->fd);
+	if (r >= 0)
+		r = fd_write_all(req->fd, data, n);
+	if (errno_no_space(r)) {
+		log_warn("http: the data directory's disk is full: an upload is refused");
+		req->no_space = true;
+		request_drop_body(req);
+		return 0;
+	}
+	if (r < 0)
 		return log_errno(-EIO, "http: cannot buffer an upload");
 	req->len += n;
 	return 0;
@@ -648,9 +773,7 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 		req->fd = -1;
 		req->start = time(NULL);
 		*con_cls = req;
-		pthread_mutex_lock(&srv->lock);
-		srv->requests++;
-		pthread_mutex_unlock(&srv->lock);
+		__atomic_add_fetch(&srv->requests, 1, __ATOMIC_RELAXED);
 		if (http_admit(srv, req, url, method, &rep) != 0) {
 			req->answered = true;
 			return reply_send(conn, &rep);
@@ -714,7 +837,7 @@ int http_start(struct server *srv, struct http **ret)
 		MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, srv->cfg->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg->connection_timeout,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10),
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
 		srv->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key_pem, MHD_OPTION_END);

@@ -34,6 +34,8 @@
 struct daemon_state {
 	struct server_config cfg;
 	struct ruleset *rules;
+	char rules_installed[1100]; /* DATA/rules, made by `sandtrap rules install` */
+	char rules_configured[1100];
 	char *tls_cert, *tls_key;
 	int listen_fd;
 	uid_t uid;
@@ -79,7 +81,7 @@ static int daemon_listen(const struct server_config *cfg, int *ret_fd)
 	if (fd < 0)
 		return log_errno(neg_errno(), "sandtrapd: socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 128) < 0) {
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, SOMAXCONN) < 0) {
 		int r = log_errno(neg_errno(), "sandtrapd: cannot listen on %s", cfg->listen);
 
 		close(fd);
@@ -89,13 +91,24 @@ static int daemon_listen(const struct server_config *cfg, int *ret_fd)
 	return 0;
 }
 
+/* Rules installed into the data directory win over the configured ones, now and on SIGHUP. */
+static void daemon_rules_dir(struct daemon_state *d)
+{
+	snprintf(d->rules_installed, sizeof(d->rules_installed), "%s/" STORE_RULES_DIR,
+		 d->cfg.data_dir);
+	snprintf(d->rules_configured, sizeof(d->rules_configured), "%s",
+		 d->cfg.rules_dir[0] ? d->cfg.rules_dir : ruleset_default_dir());
+}
+
 static int daemon_load(struct daemon_state *d)
 {
-	const char *dir = d->cfg.rules_dir[0] ? d->cfg.rules_dir : ruleset_default_dir();
+	struct config_rules_dir held;
+	const char *dir;
 	char err[512] = "";
 	size_t len;
 	int r;
 
+	daemon_rules_dir(d);
 	if (d->cfg.tls_self_signed && !d->cfg.tls_cert[0]) {
 		char tls_dir[1100];
 
@@ -109,7 +122,9 @@ static int daemon_load(struct daemon_state *d)
 	     file_read_all(d->cfg.tls_key, PEM_MAX, &d->tls_key, &len) < 0))
 		return log_errno(-EIO, "sandtrapd: cannot read '%s' or '%s'", d->cfg.tls_cert,
 				 d->cfg.tls_key);
+	dir = config_rules_pick(d->rules_installed, d->rules_configured, &held);
 	r = ruleset_load(dir, NULL, &d->rules, err, sizeof(err));
+	config_rules_done(&held);
 	if (r < 0)
 		return log_errno(r, "sandtrapd: cannot load the rules in '%s': %s", dir, err);
 	return 0;
@@ -147,6 +162,9 @@ static int http_main(struct daemon_state *d, int sock, int sigfd)
 			     .listen_fd = d->listen_fd,
 			     .tls_cert_pem = d->tls_cert,
 			     .tls_key_pem = d->tls_key,
+			     .rules = d->rules,
+			     .rules_installed = d->rules_installed,
+			     .rules_configured = d->rules_configured,
 			     .started = time(NULL)};
 	struct http *http = NULL;
 	_cleanup_close_ int lock_fd = -1;
@@ -164,6 +182,7 @@ static int http_main(struct daemon_state *d, int sock, int sigfd)
 	r = store_open(d->cfg.data_dir, &srv.store);
 	if (r < 0)
 		return r;
+	server_rescore(&srv);
 	store_submission_requeue(srv.store, &requeued);
 	if (requeued)
 		log_info("sandtrapd: %u submissions left running are queued again", requeued);
@@ -177,12 +196,31 @@ static int http_main(struct daemon_state *d, int sock, int sigfd)
 	}
 	http_stop(http);
 	store_close(srv.store);
+	if (srv.rules_owned)
+		ruleset_free(srv.rules);
 	return r;
+}
+
+/* DATA/sandtrapd.pid names the process that `sandtrap rules install` sends SIGHUP to. */
+static void daemon_pidfile(const struct daemon_state *d, bool create)
+{
+	char path[1100], buf[32];
+	int n;
+
+	snprintf(path, sizeof(path), "%s/" STORE_PID_FILE, d->cfg.data_dir);
+	if (!create) {
+		unlink(path);
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (file_create_at(AT_FDCWD, path, buf, (size_t)n, 0644) < 0)
+		log_warn("sandtrapd: cannot write '%s': rules install cannot signal", path);
 }
 
 static int daemon_split(struct daemon_state *d, int sigfd)
 {
-	int sp[2];
+	struct detonator_config dc;
+	int sp[2], r;
 	pid_t parent = getpid(), pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -203,13 +241,20 @@ static int daemon_split(struct daemon_state *d, int sigfd)
 	close(d->listen_fd);
 	if (d->tls_key)
 		explicit_bzero(d->tls_key, strlen(d->tls_key));
-	return detonator_run(&(struct detonator_config){
+	daemon_pidfile(d, true);
+	dc = (struct detonator_config){
 		.sock = sp[0],
 		.http_pid = pid,
 		.slots = d->cfg.slots,
 		.rules = d->rules,
+		.rules_installed = d->rules_installed,
+		.rules_configured = d->rules_configured,
 		.image_dir = d->cfg.image_dir[0] ? d->cfg.image_dir : NULL,
-	});
+	};
+	r = detonator_run(&dc);
+	d->rules = dc.rules; /* a SIGHUP may have replaced them */
+	daemon_pidfile(d, false);
+	return r;
 }
 
 static int daemon_signals(void)
@@ -222,6 +267,7 @@ static int daemon_signals(void)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return neg_errno();
 	sigdelset(&set, SIGCHLD);

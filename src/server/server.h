@@ -15,10 +15,15 @@
 
 #define SERVER_SLOTS_MAX 64
 
+struct ruleset;
+
 struct server {
 	const struct server_config *cfg;
 	struct store *store;
-	char rules_version[48];
+	struct ruleset *rules;  /* for re-scoring; replaced on SIGHUP */
+	bool rules_owned;       /* loaded by this process (a reload), to be freed */
+	const char *rules_installed, *rules_configured; /* config_rules_pick() on reload */
+	char rules_version[48]; /* written under lock */
 	time_t started;
 	int sock;    /* to the detonator */
 	int wake_fd; /* eventfd: a submission was queued */
@@ -40,6 +45,14 @@ void server_wake(struct server *srv);
 struct http;
 int http_start(struct server *srv, struct http **ret);
 void http_stop(struct http *h);
+
+/*
+ * Re-score every stored verdict when the store's rules version is not srv->rules'
+ * (at start) or the rules were reloaded. Logs and returns -errno on failure.
+ */
+int server_rescore(struct server *srv);
+/* SIGHUP: load the rules again (config_rules_pick()) and re-score if their version changed. */
+int server_rules_reload(struct server *srv);
 
 /* The scheduler's loop on the calling thread, until a stop signal on sigfd and drain. */
 int sched_run(struct server *srv, int sigfd);

@@ -20,10 +20,18 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
+/* Statements of the hot paths (lookups, token checks), prepared once and reused. */
+enum stmt_id {
+	STMT_VERDICT_GET,
+	STMT_TOKEN_ROLE,
+	STMT_MAX,
+};
+
 struct store {
 	sqlite3 *db;
 	int dirfd;
 	pthread_mutex_t lock;
+	sqlite3_stmt *cached[STMT_MAX];
 };
 
 static const char schema[] =
@@ -59,7 +67,20 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS tokens ("
 	" token_sha256 TEXT PRIMARY KEY,"
 	" role TEXT NOT NULL CHECK (role IN ('agent','analyst','admin')),"
-	" created INTEGER NOT NULL);";
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS detections ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" sha256 TEXT NOT NULL,"
+	" old_verdict TEXT NOT NULL,"
+	" new_verdict TEXT NOT NULL,"
+	" old_threat TEXT NOT NULL,"
+	" new_threat TEXT NOT NULL,"
+	" old_rules_version TEXT NOT NULL,"
+	" new_rules_version TEXT NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS meta ("
+	" key TEXT PRIMARY KEY,"
+	" value TEXT NOT NULL);";
 
 static const char *const status_names[] = {
 	[STORE_QUEUED] = "queued",
@@ -110,8 +131,11 @@ static int64_t now_sec(void)
 
 static int db_error(struct store *s, const char *what)
 {
+	int code = sqlite3_errcode(s->db);
+
 	log_error("store: %s: %s", what, sqlite3_errmsg(s->db));
-	return -EIO;
+	/* A full disk is the one failure a caller can tell the client about. */
+	return code == SQLITE_FULL ? -ENOSPC : -EIO;
 }
 
 static int db_exec(struct store *s, const char *sql)
@@ -151,6 +175,26 @@ static int db_prepare(struct store *s, const char *sql, sqlite3_stmt **ret)
 		return db_error(s, "cannot prepare a statement");
 	return 0;
 }
+
+/* A cached statement, reset and unbound when its cleanup runs (see _cleanup_reset_). */
+static int db_prepare_cached(struct store *s, enum stmt_id id, const char *sql,
+			     sqlite3_stmt **ret)
+{
+	if (!s->cached[id] && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+						 &s->cached[id], NULL) != SQLITE_OK)
+		return db_error(s, "cannot prepare a statement");
+	*ret = s->cached[id];
+	return 0;
+}
+
+static void stmt_resetp(sqlite3_stmt **st)
+{
+	if (!*st)
+		return;
+	sqlite3_reset(*st);
+	sqlite3_clear_bindings(*st);
+}
+#define _cleanup_reset_ __attribute__((cleanup(stmt_resetp)))
 
 static void copy_text(char *dst, size_t dstsz, sqlite3_stmt *st, int col)
 {
@@ -210,6 +254,8 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < STMT_MAX; i++)
+		sqlite3_finalize(s->cached[i]);
 	sqlite3_close(s->db);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
@@ -505,13 +551,13 @@ int store_report_read(struct store *s, int64_t id, size_t max, char **ret, size_
 int store_verdict_get(struct store *s, const char *sha256, struct store_verdict *ret)
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_reset_ sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (db_prepare(s,
-		       "SELECT sha256, verdict, threat, score, techniques, scanned_at,"
-		       " rules_version FROM verdicts WHERE sha256 = ?",
-		       &st) < 0)
+	if (db_prepare_cached(s, STMT_VERDICT_GET,
+			      "SELECT sha256, verdict, threat, score, techniques, scanned_at,"
+			      " rules_version FROM verdicts WHERE sha256 = ?",
+			      &st) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -550,10 +596,11 @@ int store_token_add(struct store *s, const char *token_sha256, enum store_role r
 int store_token_role(struct store *s, const char *token_sha256, enum store_role *ret)
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_reset_ sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (db_prepare(s, "SELECT role FROM tokens WHERE token_sha256 = ?", &st) < 0)
+	if (db_prepare_cached(s, STMT_TOKEN_ROLE, "SELECT role FROM tokens WHERE token_sha256 = ?",
+			      &st) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, token_sha256, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -590,5 +637,182 @@ int store_counts_get(struct store *s, struct store_counts *ret)
 			break;
 		}
 	}
+	return 0;
+}
+
+static void verdict_from_row(sqlite3_stmt *st, int col, struct store_verdict *v)
+{
+	copy_text(v->sha256, sizeof(v->sha256), st, col);
+	copy_text(v->verdict, sizeof(v->verdict), st, col + 1);
+	copy_text(v->threat, sizeof(v->threat), st, col + 2);
+	v->score = sqlite3_column_int(st, col + 3);
+	copy_text(v->techniques, sizeof(v->techniques), st, col + 4);
+	v->scanned_at = sqlite3_column_int64(st, col + 5);
+	copy_text(v->rules_version, sizeof(v->rules_version), st, col + 6);
+}
+
+int store_verdict_reports(struct store *s, struct store_verdict_report **ret, size_t *ret_n)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct store_verdict_report *a = NULL, *p;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	/* The newest report of each object that has a verdict. */
+	if (db_prepare(s,
+		       "SELECT v.sha256, v.verdict, v.threat, v.score, v.techniques, v.scanned_at,"
+		       " v.rules_version, (SELECT r.submission_id FROM reports r"
+		       " WHERE r.sha256 = v.sha256 ORDER BY r.created DESC, r.submission_id DESC"
+		       " LIMIT 1) AS rid FROM verdicts v WHERE rid IS NOT NULL",
+		       &st) < 0)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			p = realloc(a, cap * sizeof(*a));
+			if (!p) {
+				free(a);
+				return -ENOMEM;
+			}
+			a = p;
+		}
+		verdict_from_row(st, 0, &a[n].verdict);
+		a[n++].report_id = sqlite3_column_int64(st, 7);
+	}
+	if (rc != SQLITE_DONE) {
+		free(a);
+		return db_error(s, "cannot list the verdicts");
+	}
+	*ret = a;
+	*ret_n = n;
+	return 0;
+}
+
+static int rescore_record(struct store *s, const struct store_verdict *old,
+			  const struct store_verdict *new)
+{
+	_cleanup_stmt_ sqlite3_stmt *up = NULL, *det = NULL;
+
+	if (db_prepare(s,
+		       "UPDATE verdicts SET verdict = ?2, threat = ?3, score = ?4, techniques = ?5,"
+		       " rules_version = ?6 WHERE sha256 = ?1",
+		       &up) < 0)
+		return -EIO;
+	sqlite3_bind_text(up, 1, new->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 2, new->verdict, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 3, new->threat, -1, SQLITE_STATIC);
+	sqlite3_bind_int(up, 4, new->score);
+	sqlite3_bind_text(up, 5, new->techniques, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 6, new->rules_version, -1, SQLITE_STATIC);
+	if (sqlite3_step(up) != SQLITE_DONE)
+		return db_error(s, "cannot update a verdict");
+	if (strcmp(old->verdict, new->verdict) == 0)
+		return 0;
+	if (db_prepare(s,
+		       "INSERT INTO detections (sha256, old_verdict, new_verdict, old_threat,"
+		       " new_threat, old_rules_version, new_rules_version, created)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		       &det) < 0)
+		return -EIO;
+	sqlite3_bind_text(det, 1, new->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(det, 2, old->verdict, -1, SQLITE_STATIC);
+	sqlite3_bind_text(det, 3, new->verdict, -1, SQLITE_STATIC);
+	sqlite3_bind_text(det, 4, old->threat, -1, SQLITE_STATIC);
+	sqlite3_bind_text(det, 5, new->threat, -1, SQLITE_STATIC);
+	sqlite3_bind_text(det, 6, old->rules_version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(det, 7, new->rules_version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(det, 8, now_sec());
+	if (sqlite3_step(det) != SQLITE_DONE)
+		return db_error(s, "cannot record a detection");
+	return 1;
+}
+
+static int meta_put(struct store *s, const char *key, const char *value)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s, "cannot write the meta table");
+}
+
+int store_rescore_put(struct store *s, const struct store_verdict *old,
+		      const struct store_verdict *new, size_t n, const char *rules_version,
+		      unsigned *ret_changed)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	unsigned changed = 0;
+	int r = 0;
+
+	if (db_exec(s, "BEGIN IMMEDIATE") < 0)
+		return -EIO;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		r = rescore_record(s, &old[i], &new[i]);
+		changed += r > 0;
+	}
+	if (r >= 0)
+		r = meta_put(s, "rules_version", rules_version);
+	if (r < 0) {
+		db_exec(s, "ROLLBACK");
+		return r;
+	}
+	if (ret_changed)
+		*ret_changed = changed;
+	return db_exec(s, "COMMIT");
+}
+
+int store_rules_version_get(struct store *s, char *ret, size_t retsz)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s, "SELECT value FROM meta WHERE key = 'rules_version'", &st) < 0)
+		return -EIO;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return -ENOENT;
+	copy_text(ret, retsz, st, 0);
+	return 0;
+}
+
+int store_detections_list(struct store *s, int64_t since, size_t max,
+			  struct store_detection **ret, size_t *ret_n)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct store_detection *a;
+	size_t n = 0;
+	int rc;
+
+	a = calloc(max ? max : 1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	if (db_prepare(s,
+		       "SELECT id, sha256, old_verdict, new_verdict, old_threat, new_threat,"
+		       " old_rules_version, new_rules_version, created FROM detections"
+		       " WHERE id > ? ORDER BY id LIMIT ?",
+		       &st) < 0) {
+		free(a);
+		return -EIO;
+	}
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_detection *d = &a[n++];
+
+		d->id = sqlite3_column_int64(st, 0);
+		copy_text(d->sha256, sizeof(d->sha256), st, 1);
+		copy_text(d->old_verdict, sizeof(d->old_verdict), st, 2);
+		copy_text(d->new_verdict, sizeof(d->new_verdict), st, 3);
+		copy_text(d->old_threat, sizeof(d->old_threat), st, 4);
+		copy_text(d->new_threat, sizeof(d->new_threat), st, 5);
+		copy_text(d->old_rules_version, sizeof(d->old_rules_version), st, 6);
+		copy_text(d->new_rules_version, sizeof(d->new_rules_version), st, 7);
+		d->created = sqlite3_column_int64(st, 8);
+	}
+	*ret = a;
+	*ret_n = n;
 	return 0;
 }

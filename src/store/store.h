@@ -33,6 +33,15 @@ enum store_role {
 
 #define STORE_OBJECT_MAX_DEFAULT (100ull << 20)
 
+/*
+ * In the data directory, beside the store: the rules `sandtrap rules install` put there
+ * (a symbolic link to rules/<version>, replaced atomically) and the pid of the running
+ * server's main process, which a rules install sends SIGHUP.
+ */
+#define STORE_RULES_DIR     "rules"
+#define STORE_RULES_CURRENT "rules/current"
+#define STORE_PID_FILE      "sandtrapd.pid"
+
 struct store_submission {
 	int64_t id;
 	char sha256[65];
@@ -110,3 +119,36 @@ int store_token_add(struct store *s, const char *token_sha256, enum store_role r
 int store_token_role(struct store *s, const char *token_sha256, enum store_role *ret);
 
 int store_counts_get(struct store *s, struct store_counts *ret);
+
+/* --- re-scoring when the rules change --- */
+
+struct store_verdict_report {
+	struct store_verdict verdict;
+	int64_t report_id; /* the submission whose report is the object's newest */
+};
+
+/* A verdict that a rules change turned into another one. */
+struct store_detection {
+	int64_t id;
+	char sha256[65];
+	char old_verdict[16], new_verdict[16];
+	char old_threat[128], new_threat[128];
+	char old_rules_version[48], new_rules_version[48];
+	int64_t created;
+};
+
+/* Every verdict with the id of its object's newest report; *ret is malloc'd. */
+int store_verdict_reports(struct store *s, struct store_verdict_report **ret, size_t *ret_n);
+/*
+ * In one transaction: each verdict old[i] becomes new[i] (same sha256), each change of
+ * verdict is recorded as a detection, and rules_version is remembered as the one the
+ * verdicts were made with. ret_changed (may be NULL): how many detections.
+ */
+int store_rescore_put(struct store *s, const struct store_verdict *old,
+		      const struct store_verdict *new, size_t n, const char *rules_version,
+		      unsigned *ret_changed);
+/* The rules version of the last re-scoring; -ENOENT before the first. */
+int store_rules_version_get(struct store *s, char *ret, size_t retsz);
+/* Detections with an id above since, oldest first, at most max; *ret is malloc'd. */
+int store_detections_list(struct store *s, int64_t since, size_t max,
+			  struct store_detection **ret, size_t *ret_n);

@@ -286,6 +286,67 @@ printf 'just some notes, no shebang\n' >"$work/notes.txt"
 check "an unsupported object fails with exit status 2" test $? = 2
 check "and the reason says unsupported object type" grep -q "unsupported object type" "$work/notes.err"
 
+# --- re-scoring when the rules change: no detonation, a detection per changed verdict ---
+clean_sha=$(sha256sum "$work/clean.sh" | cut -d' ' -f1)
+http GET /api/v1/detections "$agent"
+check "no detections while the rules are unchanged" \
+	bash -c "test $code = 200 && jq -e 'length == 0' '$work/body'"
+mkdir -p "$work/badrules"
+cp -r "$src/rules/." "$work/badrules"
+printf 'rules:\n  - id: [broken\n' >"$work/badrules/behaviour/zz-broken.yml"
+"$sandtrap" rules install "$work/badrules" --data "$data" >/dev/null 2>"$work/badrules.err"
+check "rules install refuses a rule set that does not load (exit status 2)" test $? = 2
+check "and installs nothing" test ! -e "$data/rules/current"
+mkdir -p "$work/newrules"
+cp -r "$src/rules/." "$work/newrules"
+cat >"$work/newrules/behaviour/zz-server-test.yml" <<'RULE'
+rules:
+  - id: ST-TEST-SERVER-SAMPLE
+    title: The program every server job runs (a test rule)
+    description: Matches each detonated sample, the clean ones too, to test re-scoring.
+    attack: [T1204.002]
+    severity: critical
+    threat: ServerTest
+    when:
+      type: proc_exec
+      path: /root/Downloads/sample
+    tests:
+      match: [[{type: proc_exec, path: /root/Downloads/sample, argv: [sh]}]]
+      nomatch: [[{type: proc_exec, path: /usr/bin/ls, argv: [ls]}]]
+RULE
+done_before=$(metric 'sandtrap_analyses_total{result="done"}')
+"$sandtrap" rules install "$work/newrules" --data "$data" >"$work/install.out" 2>&1
+check "rules install of a rule set with a rule matching the clean sample: exit status 0" \
+	test $? = 0
+check "it tells the running server" grep -q "reloads them" "$work/install.out"
+rescored() {
+	for _ in $(seq 100); do
+		curl -s -H "Authorization: Bearer $agent" "$base/api/v1/verdicts/$clean_sha" |
+			jq -e '.verdict != "clean"' >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the clean sample's verdict is re-scored to a threat" rescored
+http GET "/api/v1/verdicts/$clean_sha" "$agent"
+new_version=$(jq -r .rules_version "$work/body")
+check "malicious, fresh, with the new rule's threat" \
+	body_has '.verdict == "malicious" and .fresh == true and .threat == "Linux.Generic.ServerTest"'
+http GET /api/v1/detections "$agent"
+check "a detection records the change: clean -> malicious, old and new rules versions" \
+	body_has --arg s "$clean_sha" --arg v "$new_version" \
+	'any(.[]; .sha256 == $s and .old_verdict == "clean" and .new_verdict == "malicious" and .new_rules_version == $v and .old_rules_version != $v)'
+last_det=$(jq '.[-1].id' "$work/body")
+http GET "/api/v1/detections?since=$last_det" "$agent"
+check "detections?since=<last id> is empty" body_has 'length == 0'
+http GET "/api/v1/detections?since=-1" "$agent"
+check "detections?since=-1: 400" code_is 400
+check "no sample was detonated again" \
+	test "$(metric 'sandtrap_analyses_total{result="done"}')" = "$done_before"
+http GET /api/v1/status "$analyst"
+check "the server reports the new rules version" \
+	body_has --arg v "$new_version" '.rules_version == $v'
+
 # --- graceful shutdown: the running job finishes first ---
 printf '#!/bin/sh\nsleep 1\necho finished before the stop\n' >"$work/last.sh"
 http POST "/api/v1/submissions?timeout=20" "$agent" --data-binary "@$work/last.sh"

@@ -1,0 +1,167 @@
+#!/bin/bash
+# sandtrapd under stress: 1,000 concurrent lookup clients, kill -9 with 50 jobs queued or
+# running, and a full disk (a small tmpfs in a private mount namespace). TAP.
+# Usage: test-reliability.sh SANDTRAPD SANDTRAP
+set -u
+sandtrapd=$1
+sandtrap=$2
+
+# The tmpfs of the disk-full test is mounted in a mount namespace of our own: nobody
+# else sees it and it goes away with the last process of this test.
+if [ "${SANDTRAP_TEST_MNTNS:-}" != 1 ]; then
+	exec env SANDTRAP_TEST_MNTNS=1 unshare --mount --propagation private -- "$0" "$@"
+fi
+
+# 1,000 client sockets here and as many in the server, which inherits the limit.
+ulimit -n 4096 || exit 1
+
+work=$(mktemp -d /tmp/sandtrap-reliability.XXXXXX)
+chmod 0755 "$work" # the server's unprivileged user walks through to its data directory
+data="$work/data"
+pid=
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		wait "$pid"
+	fi
+	umount "$work/small" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+n=0
+failed=0
+check() {
+	local what=$1
+	shift
+	n=$((n + 1))
+	if "$@" >/dev/null 2>&1; then echo "ok $n - $what"; else echo "not ok $n - $what"; failed=$((failed + 1)); fi
+}
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# start DATA [options]: a server on $port
+start() {
+	local dir=$1
+	shift
+	"$sandtrapd" --listen "127.0.0.1:$port" --data "$dir" --foreground --slots 2 \
+		--timeout 10 --max-connections 1100 "$@" >>"$work/server.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		curl -fs "$base/metrics" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+stop() {
+	kill -TERM "$pid" && wait "$pid"
+	pid=
+}
+# submit FILE: HTTP status in $code, body in $work/body
+submit() {
+	code=$(curl -s -o "$work/body" -w '%{http_code}' -H "Authorization: Bearer $token" \
+		--data-binary "@$1" "$base/api/v1/submissions?timeout=10")
+}
+status_of() {
+	curl -s -H "Authorization: Bearer $token" "$base/api/v1/submissions/$1" | jq -r .status
+}
+wait_done() { # ID [tries of 0.1 s]
+	local s
+	for _ in $(seq "${2:-300}"); do
+		s=$(status_of "$1")
+		[ "$s" = done ] || [ "$s" = failed ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+sql() { sqlite3 -cmd ".timeout 5000" "$1" "$2"; }
+
+port=$(free_port)
+base="http://127.0.0.1:$port"
+token=$("$sandtrap" token create --data "$data" --role admin)
+check "sandtrapd starts" start "$data"
+
+# --- 1,000 concurrent lookup clients ---
+printf '#!/bin/sh\nexit 0\n# lookups\n' >"$work/lookup.sh"
+submit "$work/lookup.sh"
+lookup_id=$(jq -r .id "$work/body")
+check "a sample to look up is analysed" wait_done "$lookup_id"
+sha=$(sha256sum "$work/lookup.sh" | cut -d' ' -f1)
+wrk -t2 -c1000 -d3s --timeout 5s -H "Authorization: Bearer $token" \
+	"$base/api/v1/verdicts/$sha" >"$work/wrk.txt" 2>&1
+sed 's/^/# /' "$work/wrk.txt" | grep -E 'Requests/sec|errors|Non-2xx'
+check "1,000 keep-alive clients for 3 s: lookups answered" \
+	awk '/requests in/ { exit !($1 > 1000) }' "$work/wrk.txt"
+check "no socket errors (connect, read, write, timeout)" bash -c "! grep -q 'Socket errors' '$work/wrk.txt'"
+check "no answer but 2xx" bash -c "! grep -q 'Non-2xx' '$work/wrk.txt'"
+check "the server still answers afterwards" \
+	curl -fs -H "Authorization: Bearer $token" "$base/api/v1/verdicts/$sha"
+
+# --- kill -9 with 50 jobs queued or running: all complete once after a restart ---
+ids=()
+for i in $(seq 50); do
+	printf '#!/bin/sh\nexit 0\n# job %s %s\n' "$i" "$work" >"$work/job.sh"
+	submit "$work/job.sh"
+	ids+=("$(jq -r .id "$work/body")")
+done
+check "50 jobs accepted" test "${#ids[@]}" = 50 -a "${ids[49]}" != null
+sleep 0.5
+kill -9 "$pid"
+{ wait "$pid"; } 2>/dev/null
+pid=
+for _ in $(seq 100); do
+	ss -ltnH "sport = :$port" | grep -q . || break
+	sleep 0.1
+done
+first=${ids[0]}
+last=${ids[49]}
+between="id between $first and $last"
+left=$(sql "$data/sandtrap.db" "select count(*) from submissions where $between and status in ('queued','running')")
+echo "# after kill -9: $left of 50 jobs queued or running"
+check "kill -9 left jobs queued or running" test "$left" -gt 0
+check "the server starts again on the same data" start "$data"
+all_done() {
+	for _ in $(seq 600); do
+		[ "$(sql "$data/sandtrap.db" "select count(*) from submissions where $between and status = 'done'")" = 50 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "all 50 jobs complete" all_done
+check "none is duplicated: 50 submissions, one report each" \
+	test "$(sql "$data/sandtrap.db" "select count(*) || ' ' || count(distinct submission_id) from reports where submission_id between $first and $last")" = "50 50"
+check "and no other submission appeared" \
+	test "$(sql "$data/sandtrap.db" "select count(*) from submissions where id > $last")" = 0
+stop
+
+# --- a full disk: 507 with a JSON error, nothing corrupted, fine again once space is free ---
+mkdir "$work/small"
+mount -t tmpfs -o size=4m,mode=0755 sandtrap-test "$work/small"
+small="$work/small/data"
+token=$("$sandtrap" token create --data "$small" --role admin)
+check "a server on a 4 MiB tmpfs starts" start "$small"
+printf '#!/bin/sh\nexit 0\n# before the disk fills\n' >"$work/before.sh"
+submit "$work/before.sh"
+before_id=$(jq -r .id "$work/body")
+check "a sample is analysed while there is space" wait_done "$before_id"
+dd if=/dev/zero of="$work/small/filler" bs=64k >/dev/null 2>&1 # until the disk is full
+{ printf '#!/bin/sh\nexit 0\n# '; head -c 300000 /dev/urandom | base64 -w0; echo; } >"$work/big.sh"
+submit "$work/big.sh"
+check "a submission on a full disk gets 507" test "$code" = 507
+check "with a JSON error that says the disk is full" jq -e '.error | test("disk is full")' "$work/body"
+check "the server still answers lookups" \
+	curl -fs -H "Authorization: Bearer $token" \
+	"$base/api/v1/verdicts/$(sha256sum "$work/before.sh" | cut -d' ' -f1)"
+check "the database is intact" test "$(sql "$small/sandtrap.db" "pragma integrity_check")" = ok
+rm -f "$work/small/filler"
+submit "$work/big.sh"
+check "once space is free the same submission is accepted (202)" test "$code" = 202
+big_id=$(jq -r .id "$work/body")
+check "and analysed" bash -c "$(declare -f wait_done status_of); token=$token base=$base; wait_done $big_id && test \"\$(status_of $big_id)\" = done"
+stop
+
+check "the servers logged no sanitizer report (under ASan/UBSan)" \
+	bash -c "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$work/server.log'"
+echo "1..$n"
+[ "$failed" = 0 ] || { echo "# server log:"; tail -50 "$work/server.log" | sed 's/^/# /'; }
+exit $((failed > 0))

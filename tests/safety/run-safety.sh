@@ -189,7 +189,19 @@ check "dropped-symlink: the symlinks are recorded with their target text" jqr '[
 check "dropped-symlink: no link target was copied" jqr '[.dropped[] | select(.kind == "symlink" and has("saved_as"))] | length == 0'
 check "dropped-symlink: the report directory holds no host file" bash -c "! grep -rqF 'host canary' '$work/dropped-symlink'"
 
-check "no guest cgroup is left behind" bash -c "! ls -d /sys/fs/cgroup/unified/sandtrap-* /sys/fs/cgroup/sandtrap-* /sys/fs/cgroup/*/sandtrap-* 2>/dev/null | grep -q ."
+# Other suites may be analysing at the same time: a guest cgroup is left behind only when
+# the process that made it (sandtrap-PID-N) is gone.
+no_orphan_cgroups() {
+	local d p
+	for d in /sys/fs/cgroup/unified/sandtrap-* /sys/fs/cgroup/sandtrap-* /sys/fs/cgroup/*/sandtrap-*; do
+		[ -d "$d" ] || continue
+		p=${d##*/sandtrap-}
+		p=${p%%-*}
+		[ -d "/proc/$p" ] || return 1
+	done
+	return 0
+}
+check "no guest cgroup is left behind" no_orphan_cgroups
 
 echo "1..$n"
 [ "$failed" = 0 ]

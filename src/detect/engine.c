@@ -591,6 +591,9 @@ static void sequence_advance(struct eval_ctx *x, uint32_t ri, size_t idx)
 	const struct rule *rl = &r->e->rules[ri];
 	uint64_t bit = 1ull << x->ev->type;
 
+	/* Most events meet no partial of this rule: skip the scan of everyone's partials. */
+	if (!r->partials_of[ri])
+		return;
 	for (size_t i = 0; i < r->n_partials;) {
 		struct run_partial *p = &r->partials[i];
 
@@ -599,6 +602,7 @@ static void sequence_advance(struct eval_ctx *x, uint32_t ri, size_t idx)
 			continue;
 		}
 		if (x->ev->time_ns > p->start_ns + rl->within_ns) {
+			r->partials_of[ri]--;
 			r->partials[i] = r->partials[--r->n_partials];
 			continue;
 		}
@@ -607,6 +611,7 @@ static void sequence_advance(struct eval_ctx *x, uint32_t ri, size_t idx)
 			evidence_add(p->evidence, &p->n_evidence, idx);
 			if (++p->step == rl->n_steps) {
 				hit_record(r, ri, p->evidence, p->n_evidence);
+				r->partials_of[ri]--;
 				r->partials[i] = r->partials[--r->n_partials];
 				continue;
 			}
@@ -636,6 +641,7 @@ static void sequence_start(struct eval_ctx *x, uint32_t ri, size_t idx)
 			return;
 		}
 		p = &r->partials[r->n_partials++];
+		r->partials_of[ri]++;
 	}
 	*p = (struct run_partial){.rule = ri, .step = 1, .key = key,
 	                          .start_ns = x->ev->time_ns, .evidence = {idx}, .n_evidence = 1};
@@ -767,7 +773,10 @@ int detect_run_new(const struct detect_engine *e, struct detect_run **ret)
 		return -ENOMEM;
 	r->e = e;
 	r->rule_hits = calloc(e->n_rules ? e->n_rules : 1, sizeof(*r->rule_hits));
-	if (!r->rule_hits) {
+	r->partials_of = calloc(e->n_rules ? e->n_rules : 1, sizeof(*r->partials_of));
+	if (!r->rule_hits || !r->partials_of) {
+		free(r->rule_hits);
+		free(r->partials_of);
 		free(r);
 		return -ENOMEM;
 	}
@@ -785,6 +794,7 @@ void detect_run_free(struct detect_run *r)
 	}
 	free(r->procs);
 	free(r->rule_hits);
+	free(r->partials_of);
 	free(r->hits);
 	free(r);
 }

@@ -231,6 +231,7 @@ struct detect_run {
 
 	struct run_partial partials[RUN_PARTIALS_MAX];
 	size_t n_partials;
+	uint32_t *partials_of; /* per rule: how many of the partials are its own */
 	uint64_t partials_over;
 
 	struct run_window windows[RUN_WINDOWS_MAX];

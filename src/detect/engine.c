@@ -591,16 +591,17 @@ static void sequence_advance(struct eval_ctx *x, uint32_t ri, size_t idx)
 	const struct rule *rl = &r->e->rules[ri];
 	uint64_t bit = 1ull << x->ev->type;
 
-	/* Most events meet no partial of this rule: skip the scan of everyone's partials. */
-	if (!r->partials_of[ri])
-		return;
-	for (size_t i = 0; i < r->n_partials;) {
+	uint32_t left = r->partials_of[ri];
+
+	/* Visit only this rule's partials: stop once each has been seen. */
+	for (size_t i = 0; left && i < r->n_partials;) {
 		struct run_partial *p = &r->partials[i];
 
 		if (p->rule != ri) {
 			i++;
 			continue;
 		}
+		left--;
 		if (x->ev->time_ns > p->start_ns + rl->within_ns) {
 			r->partials_of[ri]--;
 			r->partials[i] = r->partials[--r->n_partials];

@@ -37,5 +37,5 @@ const char *client_error_text(const struct client_response *r);
 	"  --server URL       sandtrapd's address (default $SANDTRAP_SERVER, else\n"               \
 	"                     " CLIENT_DEFAULT_SERVER ")\n"                                        \
 	"  --token TOKEN      API token (default $SANDTRAP_TOKEN)\n"                           \
-	"  --cacert FILE      trust this certificate for https:// (default $SANDTRAP_CACERT)\n"                               \
+	"  --cacert FILE      trust this certificate for https:// (default $SANDTRAP_CACERT)\n" \
 	"  -h, --help         show this help\n"

@@ -331,7 +331,8 @@ static void test_verdict_adds_evidence(void **state)
 	const char *const same_twice[] = {"yara", "a", "2", "yara", "a", "2", NULL};
 	const char *const three_low[] = {"yara", "a", "1", "yara", "b", "1", "yara", "c", "1", NULL};
 	const char *const two_low[] = {"yara", "a", "1", "yara", "b", "1", NULL};
-	const char *const weak_only[] = {"elf", "upx", "4", "elf", "stripped", "4", "elf", "entry", "4", NULL};
+	const char *const weak_only[] = {"elf", "upx",   "4", "elf", "stripped", "4",
+	                                 "elf", "entry", "4", NULL};
 	const char *const weak_high[] = {"elf", "upx", "4", "yara", "b", "3", NULL};
 	int result;
 

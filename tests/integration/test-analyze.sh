@@ -10,14 +10,7 @@ fi
 
 work=$(mktemp -d /tmp/sandtrap-analyze.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-n=0
-failed=0
-check() {
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@" >/dev/null 2>&1; then echo "ok $n - $what"; else echo "not ok $n - $what"; failed=$((failed + 1)); fi
-}
+. "$(dirname "$0")/../tap.sh"
 # run NAME [OPTIONS...] FILE: analyse, keep exit status in $status and report in $report
 run() {
 	local name=$1

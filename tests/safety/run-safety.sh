@@ -28,8 +28,7 @@ trap cleanup EXIT
 # The hostile binary is stored without the exec bit; only the guest makes it runnable.
 install -m 0644 "$hostile" "$work/hostile"
 
-n=0
-failed=0
+. "$(dirname "$0")/../tap.sh" # no_orphan_cgroups; check is this suite's own, below
 ok() {
 	n=$((n + 1))
 	if [ "$1" = 0 ]; then
@@ -189,18 +188,6 @@ check "dropped-symlink: the symlinks are recorded with their target text" jqr '[
 check "dropped-symlink: no link target was copied" jqr '[.dropped[] | select(.kind == "symlink" and has("saved_as"))] | length == 0'
 check "dropped-symlink: the report directory holds no host file" bash -c "! grep -rqF 'host canary' '$work/dropped-symlink'"
 
-# Other suites may be analysing at the same time: a guest cgroup is left behind only when
-# the process that made it (sandtrap-PID-N) is gone.
-no_orphan_cgroups() {
-	local d p
-	for d in /sys/fs/cgroup/unified/sandtrap-* /sys/fs/cgroup/sandtrap-* /sys/fs/cgroup/*/sandtrap-*; do
-		[ -d "$d" ] || continue
-		p=${d##*/sandtrap-}
-		p=${p%%-*}
-		[ -d "/proc/$p" ] || return 1
-	done
-	return 0
-}
 check "no guest cgroup is left behind" no_orphan_cgroups
 
 echo "1..$n"

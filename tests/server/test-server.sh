@@ -20,18 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n=0
-failed=0
-check() {
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@" >/dev/null 2>&1; then echo "ok $n - $what"; else echo "not ok $n - $what"; failed=$((failed + 1)); fi
-}
+. "$(dirname "$0")/../tap.sh"
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 start() {
 	"$sandtrapd" --listen "127.0.0.1:$port" --data "$data" --foreground --slots 2 \
@@ -265,16 +255,6 @@ http GET "/api/v1/submissions/$slow_id/report" "$analyst"
 check "and its report shows the sample ran to the end" body_has '.output.text | contains("survived")'
 # Other analyses may run at the same time (meson runs suites in parallel): only a guest
 # cgroup whose supervising process is gone is a leftover.
-no_orphan_cgroups() {
-	local d p
-	for d in /sys/fs/cgroup/unified/sandtrap-*-* /sys/fs/cgroup/sandtrap.guests/sandtrap-*; do
-		[ -d "$d" ] || continue
-		p=${d##*/sandtrap-}
-		p=${p%%-*}
-		[ -d "/proc/$p" ] || return 1
-	done
-	return 0
-}
 check "no guest cgroup is left behind by the killed server" no_orphan_cgroups
 
 http GET /api/v1/status "$admin"

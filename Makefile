@@ -5,7 +5,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 SAMPLE ?= samples/demo/dropper.sh
 REPORTS ?= reports
-DATA ?= run-data
+DATA ?= /var/lib/sandtrap/run
 LISTEN ?= 127.0.0.1:8080
 
 .PHONY: all deps build run analyze test test-unit test-asan bench bench-usrbin bench-server format clean

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-static int jobmsg_send(int sock, const void *msg, size_t len, int fd)
+int jobmsg_send(int sock, const void *msg, size_t len, int fd)
 {
 	struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
 	union {

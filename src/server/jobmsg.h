@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define JOBMSG_MAGIC       0x53544a42u /* "STJB" */
@@ -26,6 +27,12 @@ struct jobmsg_result {
 	int64_t id;
 	char why[JOBMSG_WHY_MAX];
 };
+
+/*
+ * One datagram of len bytes, with fd attached when fd >= 0: the framing both directions
+ * use. The typed senders below are what the daemon calls; the fuzzer sends raw bytes.
+ */
+int jobmsg_send(int sock, const void *msg, size_t len, int fd);
 
 /* fd is the object; ownership stays with the caller. */
 int jobmsg_job_send(int sock, const struct jobmsg_job *job, int fd);

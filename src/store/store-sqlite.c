@@ -518,34 +518,28 @@ static int report_path(struct store *s, int64_t id, char *ret, size_t retsz)
 	return 0;
 }
 
+/* The report's path, looked up under the lock; the file itself is read without it. */
+static int report_path_locked(struct store *s, int64_t id, char *path, size_t sz)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+
+	return report_path(s, id, path, sz);
+}
+
 int store_report_open(struct store *s, int64_t id, int *ret_fd, uint64_t *ret_size)
 {
 	char path[128];
-	int r;
+	int r = report_path_locked(s, id, path, sizeof(path));
 
-	{
-		_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
-
-		r = report_path(s, id, path, sizeof(path));
-		if (r < 0)
-			return r;
-	}
-	return store_files_open(s->dirfd, path, ret_fd, ret_size);
+	return r < 0 ? r : store_files_open(s->dirfd, path, ret_fd, ret_size);
 }
 
 int store_report_read(struct store *s, int64_t id, size_t max, char **ret, size_t *ret_len)
 {
 	char path[128];
-	int r;
+	int r = report_path_locked(s, id, path, sizeof(path));
 
-	{
-		_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
-
-		r = report_path(s, id, path, sizeof(path));
-		if (r < 0)
-			return r;
-	}
-	return store_files_read(s->dirfd, path, max, ret, ret_len);
+	return r < 0 ? r : store_files_read(s->dirfd, path, max, ret, ret_len);
 }
 
 int store_verdict_get(struct store *s, const char *sha256, struct store_verdict *ret)

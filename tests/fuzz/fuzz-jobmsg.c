@@ -15,30 +15,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void fuzz_send(int sock, const uint8_t *data, size_t size, int fd)
-{
-	struct iovec iov = { .iov_base = (void *)data, .iov_len = size };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	sendmsg(sock, &mh, MSG_NOSIGNAL);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct jobmsg_job job;
@@ -49,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (data[0] & 1)
 		fd = memfd_create("fuzz-object", MFD_CLOEXEC);
-	fuzz_send(sp[0], data + 1, size - 1, fd);
+	jobmsg_send(sp[0], data + 1, size - 1, fd);
 	if (fd >= 0)
 		close(fd);
 	close(sp[0]);

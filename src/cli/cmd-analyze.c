@@ -7,6 +7,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "macros.h"
+#include "parse.h"
 #include "report.h"
 #include "ruleset.h"
 
@@ -75,19 +76,6 @@ struct analyze_cli {
 	bool json;
 	char default_dir[96];
 };
-
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
 
 enum { OPT_TIMEOUT = 256, OPT_JSON, OPT_DIR, OPT_ARG, OPT_USER, OPT_IMAGE, OPT_MEMORY,
        OPT_DISK, OPT_OUTPUT, OPT_PIDS, OPT_CPU, OPT_RULES, OPT_YARA, OPT_NO_VERDICT };

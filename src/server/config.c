@@ -3,6 +3,7 @@
 
 #include "escape.h"
 #include "macros.h"
+#include "parse.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -118,19 +119,6 @@ static void config_defaults(struct server_config *c)
 		snprintf(c->node_name, sizeof(c->node_name), "sandtrap");
 }
 
-static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 static int parse_bool(const char *s, bool *ret)
 {
 	static const char *const yes[] = {"1", "yes", "true", "on"};
@@ -159,7 +147,7 @@ static int setting_apply(struct server_config *c, const struct setting *st, cons
 		memcpy(field, value, strlen(value) + 1);
 		return 0;
 	default:
-		if (parse_uint(value, st->min, st->max, &v) < 0)
+		if (parse_u64(value, st->min, st->max, &v) < 0)
 			return -EINVAL;
 		if (st->size == sizeof(uint64_t))
 			*(uint64_t *)field = v;
@@ -322,7 +310,7 @@ int config_listen_parse(const char *listen, char *host, unsigned hostsz, unsigne
 	struct in_addr a4;
 	struct in6_addr a6;
 
-	if (!colon || parse_uint(colon + 1, 0, 65535, &port) < 0)
+	if (!colon || parse_u64(colon + 1, 0, 65535, &port) < 0)
 		return -EINVAL;
 	hl = colon - listen;
 	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']')

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What kind of object a file is, from its first bytes (and a zip's central directory),
+ * never from its name: the agent's first test of whether an access needs a scan. No
+ * libmagic here: this runs while a process waits for the kernel's answer.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+enum ftype {
+	FT_OTHER = 0,
+	FT_ELF,
+	FT_SCRIPT, /* starts with "#!" */
+	FT_PDF,
+	FT_OOXML, /* a zip with [Content_Types].xml: docx, xlsx, pptx, docm, ... */
+	FT_OLE,   /* Compound File Binary: doc, xls, ppt, msg */
+	FT_ODF,   /* a zip whose "mimetype" entry is application/vnd.oasis.opendocument.* */
+	FT_RTF,
+};
+
+/* Classify the file open at fd with pread (the offset is unchanged); bounded reads only. */
+int ftype_detect(int fd, enum ftype *ret);
+const char *ftype_name(enum ftype t);
+/* PDF, OOXML, OLE, ODF, RTF: the types an open (not only an execution) is checked for. */
+bool ftype_is_document(enum ftype t);

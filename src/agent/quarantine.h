@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The quarantine: a root-only directory where threats are moved, their content
+ * neutralised (transformed so that it can neither run nor be opened as what it was), with
+ * the original path, owner, mode and times kept beside it. Restore gives back the
+ * byte-identical file with its metadata.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct qentry {
+	char id[33];
+	char path[4096];
+	char sha256[65];
+	char threat[128];
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	struct timespec atime, mtime;
+	uint64_t size;
+	int64_t quarantined_at;
+};
+
+/*
+ * Move path (its content read through fd when fd >= 0, else opened without following a
+ * symlink) into the quarantine at qdir; the original is gone when this returns >= 0.
+ */
+int quarantine_add(const char *qdir, const char *path, int fd, const char *sha256,
+		   const char *threat, struct qentry *ret);
+/* Every entry, oldest first; *ret malloc'd. */
+int quarantine_list(const char *qdir, struct qentry **ret, size_t *ret_n);
+int quarantine_get(const char *qdir, const char *id, struct qentry *ret);
+/* Back to to (NULL: the original path); -EEXIST if something is there. The entry goes. */
+int quarantine_restore(const char *qdir, const char *id, const char *to);
+int quarantine_delete(const char *qdir, const char *id);

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent's persistent verdict cache: sha256 -> verdict, threat, rules version, time of
+ * the scan. The same "recently scanned" rule as the server: clean is fresh for clean_ttl
+ * seconds; a threat stays until the rules version changes. Survives restarts (a file in
+ * the state directory); 100,000 entries fit in a few MiB of the agent's memory.
+ * Thread-safe: the fanotify thread reads while the network thread writes.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum vc_verdict {
+	VC_UNKNOWN = 0,
+	VC_CLEAN,
+	VC_SUSPICIOUS,
+	VC_MALICIOUS,
+};
+
+struct vc_entry {
+	char sha256[65];
+	enum vc_verdict verdict;
+	char threat[128];
+	char rules_version[48];
+	int64_t scanned_at; /* unix seconds */
+};
+
+struct vcache;
+
+int vcache_open(const char *path, struct vcache **ret);
+void vcache_close(struct vcache *c);
+/* -ENOENT when the sha256 is not cached. */
+int vcache_get(struct vcache *c, const char *sha256, struct vc_entry *ret);
+/* Insert or replace; durable when it returns. */
+int vcache_put(struct vcache *c, const struct vc_entry *e);
+size_t vcache_count(struct vcache *c);
+bool vcache_fresh(const struct vc_entry *e, int64_t now, int64_t clean_ttl,
+		  const char *rules_version);
+
+const char *vc_verdict_name(enum vc_verdict v);
+/* "clean", "suspicious", "malicious"; -EINVAL otherwise. */
+int vc_verdict_parse(const char *s, enum vc_verdict *ret);

@@ -374,8 +374,11 @@ static int analysis_object_report(struct run *run, int fd, const struct obj_type
 	return r;
 }
 
-/* A known-good object is ruled clean without detonation. */
-static int analysis_known_good(struct run *run)
+/*
+ * A known-good object is ruled clean without detonation; a document is ruled on its
+ * content alone (hashes, YARA), since the guest has no program to open it with.
+ */
+static int analysis_static_only(struct run *run)
 {
 	uint64_t now = clock_ns(CLOCK_REALTIME);
 
@@ -419,8 +422,8 @@ int analysis_run(struct capture *cap, const struct analysis_options *o, struct r
 		r = judge_new(o->rules, &run.judge);
 	if (r == 0)
 		r = analysis_object_report(&run, obj_fd, &type, &known_good);
-	if (r == 0 && known_good) {
-		r = analysis_known_good(&run);
+	if (r == 0 && (known_good || type.kind == OBJ_DOCUMENT)) {
+		r = analysis_static_only(&run);
 		goto out;
 	}
 	if (r < 0)

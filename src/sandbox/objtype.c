@@ -32,6 +32,7 @@ static const char *const objtype_kind_names[] = {
         [OBJ_ELF_STATIC] = "elf-static",
         [OBJ_ELF_DYNAMIC] = "elf-dynamic",
         [OBJ_SCRIPT] = "script",
+        [OBJ_DOCUMENT] = "document",
 };
 
 /* Interpreters the guest image provides; python3.N is matched separately. */
@@ -242,6 +243,28 @@ static void objtype_detect_script(const char *buf, size_t len, struct obj_type *
 	ret->kind = OBJ_SCRIPT;
 }
 
+/* Documents by libmagic's MIME type: the guest has no viewer, so they are judged statically. */
+static void objtype_detect_document(struct obj_type *ret)
+{
+	static const char *const prefixes[] = {
+		"application/pdf",
+		"application/rtf",
+		"text/rtf",
+		"application/msword",
+		"application/vnd.ms-",
+		"application/vnd.openxmlformats-officedocument.",
+		"application/vnd.oasis.opendocument.",
+		"application/x-ole-storage",
+		"application/CDFV2",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (strncmp(ret->mime, prefixes[i], strlen(prefixes[i])) == 0) {
+			ret->kind = OBJ_DOCUMENT;
+			return;
+		}
+}
+
 int objtype_detect(int fd, struct obj_type *ret)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -267,5 +290,7 @@ int objtype_detect(int fd, struct obj_type *ret)
 		objtype_detect_elf(fd, buf, len, ret);
 	else
 		objtype_detect_script(buf, len, ret);
+	if (ret->kind == OBJ_UNSUPPORTED)
+		objtype_detect_document(ret);
 	return 0;
 }

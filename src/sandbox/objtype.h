@@ -11,7 +11,8 @@ enum obj_kind {
 	OBJ_UNSUPPORTED = 0,
 	OBJ_ELF_STATIC,
 	OBJ_ELF_DYNAMIC,
-	OBJ_SCRIPT, /* with a shebang naming sh, bash, dash, python3, perl */
+	OBJ_SCRIPT,   /* with a shebang naming sh, bash, dash, python3, perl */
+	OBJ_DOCUMENT, /* PDF, Office (OOXML, OLE), OpenDocument, RTF: examined, never run */
 };
 
 struct obj_type {

@@ -122,3 +122,43 @@ int hash_buf(const void *buf, size_t len, struct file_hashes *ret)
 	hash_ctx_done(&c);
 	return r;
 }
+
+int hash_fd_sha256(int fd, uint64_t max, char ret[65], uint64_t *ret_size)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char d[EVP_MAX_MD_SIZE];
+	char buf[65536];
+	uint64_t total = 0;
+	unsigned n = 0;
+	int r = 0;
+
+	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t got = pread(fd, buf, sizeof(buf), (off_t)total);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = neg_errno();
+			goto out;
+		}
+		if (got == 0)
+			break;
+		total += (uint64_t)got;
+		if (total > max) {
+			r = -EFBIG;
+			goto out;
+		}
+		EVP_DigestUpdate(md, buf, (size_t)got);
+	}
+	EVP_DigestFinal_ex(md, d, &n);
+	hex(d, n, ret);
+	if (ret_size)
+		*ret_size = total;
+out:
+	EVP_MD_CTX_free(md);
+	return r;
+}

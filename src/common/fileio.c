@@ -163,3 +163,27 @@ int mkdir_p_at(int dirfd, const char *path, mode_t mode)
 		return neg_errno();
 	return 0;
 }
+
+int file_replace_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode)
+{
+	_cleanup_close_ int fd = -1;
+	char tmp[4096];
+	int r;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return neg_errno();
+	r = fd_write_all(fd, buf, len);
+	if (r == 0 && fsync(fd) < 0)
+		r = neg_errno();
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = neg_errno();
+	if (r < 0) {
+		unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return fsync(dirfd) < 0 ? neg_errno() : 0;
+}

@@ -24,5 +24,11 @@ int file_create_at(int dirfd, const char *path, const void *buf, size_t len, mod
 /* Copy at most max bytes from in_fd to out_fd; -EFBIG when the input is longer. */
 int fd_copy(int in_fd, int out_fd, off_t max);
 
+/*
+ * Replace dirfd/name with buf atomically and durably: a temporary file beside it, fsync'd,
+ * renamed over it, then the directory fsync'd. Readers see the old or the new content.
+ */
+int file_replace_at(int dirfd, const char *name, const void *buf, size_t len, mode_t mode);
+
 /* mkdir -p relative to dirfd; existing directories are fine. */
 int mkdir_p_at(int dirfd, const char *path, mode_t mode);

@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The decision loop: every permission event is answered here, at once when the answer is
+ * known (our own access, not a watched kind of file, trusted, excluded, cached), or held
+ * for a verdict until the policy's deadline. The kernel's answer is written before
+ * anything is logged, queued or reported.
+ */
+#include "agent.h"
+#include "fan.h"
+#include "filetype.h"
+#include "pkgtrust.h"
+#include "spool.h"
+
+#include "escape.h"
+#include "hash.h"
+#include "log.h"
+#include "macros.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/fanotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HELD_MAX     1024
+#define FAN_BUF_SIZE (64u << 10)
+
+enum outcome {
+	OUT_ALLOW,
+	OUT_ALLOW_IGNORE, /* allow, and no more events for this file until it changes */
+	OUT_DENY,
+	OUT_HOLD,
+};
+
+/* One event's decision: what to answer, then what to do after answering. */
+struct decision {
+	enum outcome out;
+	uint64_t ignore_mask;
+	bool scan;    /* spool the object for the server */
+	bool pending; /* it runs: remember where and by whom for the responses */
+	bool known_threat;
+	bool document;
+	char sha256[65];
+	struct vc_entry v;
+	const char *why;
+};
+
+struct held {
+	int fd;
+	pid_t pid;
+	uint64_t deadline_ns;
+	char sha256[65];
+	struct pending p;
+};
+
+struct loop {
+	struct agent *a;
+	pid_t self;
+	struct policy pol; /* the loop's own copy of the policy in force */
+	unsigned generation;
+	struct held held[HELD_MAX];
+	size_t n_held;
+	int ep, timer_fd, sig_fd;
+	volatile uint64_t *alive_ns;
+	char *buf;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* path is below (or is) prefix, component-wise. */
+static bool path_under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 1 && prefix[n - 1] == '/')
+		n--;
+	if (n == 1 && prefix[0] == '/')
+		return true;
+	return strncmp(path, prefix, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+static bool path_under_any(const char *path, const struct strv *prefixes)
+{
+	for (size_t i = 0; i < prefixes->n; i++)
+		if (path_under(path, prefixes->v[i]))
+			return true;
+	return false;
+}
+
+static int fd_path(int fd, char *buf, size_t size)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, size - 1);
+	if (n < 0)
+		return neg_errno();
+	buf[n] = '\0';
+	return 0;
+}
+
+static bool uid_excluded(const struct policy *pol, uid_t uid)
+{
+	for (size_t i = 0; i < pol->n_exclude_users; i++)
+		if (pol->exclude_users[i] == uid)
+			return true;
+	return false;
+}
+
+static bool sha256_excluded(const struct policy *pol, const char *sha256)
+{
+	for (size_t i = 0; i < pol->exclude_sha256.n; i++)
+		if (strcmp(pol->exclude_sha256.v[i], sha256) == 0)
+			return true;
+	return false;
+}
+
+/* The effective uid of pid: the owner of /proc/PID. */
+static uid_t pid_uid(pid_t pid)
+{
+	char p[32];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "/proc/%d", (int)pid);
+	return stat(p, &st) == 0 ? st.st_uid : (uid_t)-1;
+}
+
+static unsigned threat_actions(const struct policy *pol, const struct vc_entry *v)
+{
+	if (v->verdict == VC_MALICIOUS)
+		return pol->on_malicious | ACT_DENY; /* known-malicious is denied in every mode */
+	if (v->verdict == VC_SUSPICIOUS)
+		return pol->on_suspicious;
+	return 0;
+}
+
+/* What the cache says: a fresh clean, a threat (fresh or not: only a re-score clears it). */
+static void decide_cached(struct loop *l, struct decision *d)
+{
+	struct agent *a = l->a;
+	char rules[48];
+	unsigned acts;
+
+	pthread_mutex_lock(&a->lock);
+	snprintf(rules, sizeof(rules), "%s", a->rules_version);
+	pthread_mutex_unlock(&a->lock);
+
+	if (vcache_get(a->vc, d->sha256, &d->v) < 0)
+		d->v.verdict = VC_UNKNOWN;
+	if (d->v.verdict == VC_CLEAN && vcache_fresh(&d->v, time(NULL), l->pol.clean_ttl, rules)) {
+		d->out = OUT_ALLOW_IGNORE;
+		d->why = "cached clean";
+		return;
+	}
+	if (d->v.verdict == VC_SUSPICIOUS || d->v.verdict == VC_MALICIOUS) {
+		acts = threat_actions(&l->pol, &d->v);
+		d->known_threat = true;
+		d->out = (acts & ACT_DENY) && l->pol.mode != POLICY_AUDIT ? OUT_DENY : OUT_ALLOW;
+		d->why = "cached threat";
+		return;
+	}
+	d->scan = true;
+	d->why = "unknown";
+	if (l->pol.mode == POLICY_BLOCK) {
+		d->out = OUT_HOLD;
+	} else {
+		d->out = OUT_ALLOW;
+		d->pending = true;
+	}
+}
+
+/* Everything up to the hash: is this access one the policy asks to scan at all? */
+static bool decide_scope(struct loop *l, const struct fan_event *ev, const struct stat *st,
+			 const char *path, struct decision *d)
+{
+	enum ftype t = FT_OTHER;
+	bool trusted = false;
+
+	d->out = OUT_ALLOW;
+	if (!path_under_any(path, ev->exec ? &l->pol.watch : &l->pol.documents)) {
+		d->why = "outside the watched paths";
+		return false;
+	}
+	if (path_under_any(path, &l->pol.exclude_paths)) {
+		d->why = "excluded path";
+		return false;
+	}
+	if (l->pol.n_exclude_users && uid_excluded(&l->pol, pid_uid(ev->pid))) {
+		d->why = "excluded user";
+		return false;
+	}
+	if ((uint64_t)st->st_size > l->pol.max_size) {
+		d->why = "larger than max_size";
+		return false;
+	}
+	if (ftype_detect(ev->fd, &t) < 0)
+		t = FT_OTHER;
+	d->document = ftype_is_document(t);
+	if (ev->exec ? (t != FT_ELF && t != FT_SCRIPT) : !d->document) {
+		/* An open of a program on a document path says nothing about its execution. */
+		d->out = OUT_ALLOW_IGNORE;
+		d->ignore_mask = ev->exec ? FAN_OPEN_EXEC_PERM : FAN_OPEN_PERM;
+		d->why = "not a scanned type";
+		return false;
+	}
+	if (l->pol.trust_packages && l->a->pt &&
+	    pkgtrust_check(l->a->pt, path, ev->fd, &trusted) == 0 && trusted) {
+		d->out = OUT_ALLOW_IGNORE;
+		d->why = "package-owned, unmodified";
+		return false;
+	}
+	return true;
+}
+
+static void decide(struct loop *l, const struct fan_event *ev, const struct stat *st,
+		   const char *path, struct decision *d)
+{
+	uint64_t size;
+
+	d->ignore_mask = FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM;
+	if (!decide_scope(l, ev, st, path, d))
+		return;
+	if (hash_fd_sha256(ev->fd, l->pol.max_size, d->sha256, &size) < 0) {
+		d->out = OUT_ALLOW;
+		d->why = "unreadable";
+		return;
+	}
+	if (sha256_excluded(&l->pol, d->sha256)) {
+		d->out = OUT_ALLOW_IGNORE;
+		d->why = "excluded hash";
+		return;
+	}
+	decide_cached(l, d);
+}
+
+static void pending_fill(struct pending *p, const struct fan_event *ev, const struct stat *st,
+			 const char *path, const struct decision *d)
+{
+	*p = (struct pending){.dev = st->st_dev, .ino = st->st_ino, .document = d->document};
+	snprintf(p->sha256, sizeof(p->sha256), "%s", d->sha256);
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	p->uid = pid_uid(ev->pid);
+	p->pids[0] = ev->pid;
+	p->n_pids = 1;
+}
+
+/* Remember a running object until its verdict; a known one gets the pid added. */
+static void pending_add(struct agent *a, const struct pending *p)
+{
+	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < a->n_pending; i++) {
+		struct pending *q = &a->pending[i];
+
+		if (strcmp(q->sha256, p->sha256) != 0)
+			continue;
+		if (q->n_pids < AGENT_PIDS_MAX && p->n_pids)
+			q->pids[q->n_pids++] = p->pids[0];
+		pthread_mutex_unlock(&a->lock);
+		return;
+	}
+	if (a->n_pending < AGENT_PENDING_MAX)
+		a->pending[a->n_pending++] = *p;
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void stats_decided(struct agent *a, const struct decision *d, uint64_t ns)
+{
+	struct agent_stats *st = &a->st;
+
+	pthread_mutex_lock(&a->lock);
+	st->events++;
+	if (d->out == OUT_DENY)
+		st->denied++;
+	else if (d->out == OUT_HOLD)
+		st->held++;
+	else
+		st->allowed++;
+	if (d->known_threat || (d->why && strcmp(d->why, "cached clean") == 0))
+		st->cached++;
+	if (d->why && strcmp(d->why, "package-owned, unmodified") == 0)
+		st->trusted++;
+	if (d->scan)
+		st->submitted++;
+	if (d->out != OUT_HOLD)
+		st->decide_ns[st->n_decide++ % ARRAY_SIZE(st->decide_ns)] = ns;
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void loop_hold(struct loop *l, const struct fan_event *ev, const struct pending *p)
+{
+	struct held *h;
+
+	if (l->n_held >= HELD_MAX) {
+		/* No room to wait: decide now, as if the deadline had passed. */
+		fan_answer(l->a->fan_fd, ev->fd, !l->pol.fail_closed);
+		close(ev->fd);
+		log_warn("agent: %d accesses already held: pid %d decided by the failure policy",
+			 HELD_MAX, (int)ev->pid);
+		return;
+	}
+	h = &l->held[l->n_held++];
+	*h = (struct held){.fd = ev->fd, .pid = ev->pid, .p = *p};
+	h->deadline_ns = now_ns() + (uint64_t)l->pol.deadline_ms * 1000000ull;
+	snprintf(h->sha256, sizeof(h->sha256), "%s", p->sha256);
+}
+
+/* After the answer: the scan job, the pending record, the report and the log. */
+static void loop_after(struct loop *l, const struct fan_event *ev, const struct stat *st,
+		       const char *path, const struct decision *d, int scan_fd)
+{
+	struct agent *a = l->a;
+	struct pending p;
+	char esc[512];
+
+	pending_fill(&p, ev, st, path, d);
+	if (d->scan) {
+		struct job j = {.kind = JOB_SCAN, .fd = scan_fd, .priority = d->out == OUT_HOLD,
+				.p = p};
+
+		if (scan_fd < 0 || !agent_job_push(a, &j))
+			closep(&scan_fd);
+	}
+	if (d->pending)
+		pending_add(a, &p);
+	if (d->out == OUT_HOLD) {
+		p.n_pids = 0; /* it has not run: nothing to kill */
+		pending_add(a, &p);
+	}
+	if (d->known_threat)
+		agent_report(a, &p, vc_verdict_name(d->v.verdict),
+			     d->out == OUT_DENY ? "deny" : "allow",
+			     l->pol.mode == POLICY_AUDIT ? "audit" : "ok", "known threat");
+	escape_printable(path, strlen(path), esc, sizeof(esc));
+	log_debug("agent: pid %d %s '%s': %s (%s)", (int)ev->pid, ev->exec ? "exec" : "open",
+		  esc, d->out == OUT_DENY ? "deny" : d->out == OUT_HOLD ? "hold" : "allow",
+		  d->why ? d->why : "");
+}
+
+static void loop_event(void *userdata, const struct fan_event *ev)
+{
+	struct loop *l = userdata;
+	struct agent *a = l->a;
+	struct decision d = {.why = NULL};
+	char path[PATH_MAX];
+	uint64_t t0 = now_ns();
+	int scan_fd = -1;
+	struct stat st;
+
+	/* Our own accesses (the bridge, quarantine, IOC scans) never wait for us. */
+	if (ev->pid == l->self || fstat(ev->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    fd_path(ev->fd, path, sizeof(path)) < 0) {
+		fan_answer(a->fan_fd, ev->fd, true);
+		close(ev->fd);
+		return;
+	}
+	decide(l, ev, &st, path, &d);
+	if (d.out == OUT_ALLOW_IGNORE)
+		fan_ignore(a->fan_fd, ev->fd, d.ignore_mask);
+	if (d.out != OUT_HOLD)
+		fan_answer(a->fan_fd, ev->fd, d.out != OUT_DENY);
+	stats_decided(a, &d, now_ns() - t0);
+
+	if (d.scan)
+		scan_fd = d.out == OUT_HOLD ? fcntl(ev->fd, F_DUPFD_CLOEXEC, 3) : ev->fd;
+	if (d.out == OUT_HOLD) {
+		struct pending p;
+
+		pending_fill(&p, ev, &st, path, &d);
+		loop_hold(l, ev, &p);
+	}
+	loop_after(l, ev, &st, path, &d, scan_fd);
+	if (d.out != OUT_HOLD && scan_fd != ev->fd)
+		close(ev->fd);
+}
+
+/* --- held events --- */
+
+static void held_answer(struct loop *l, size_t i, bool allow, bool ignore)
+{
+	struct held *h = &l->held[i];
+
+	if (ignore)
+		fan_ignore(l->a->fan_fd, h->fd, FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM);
+	fan_answer(l->a->fan_fd, h->fd, allow);
+	close(h->fd);
+	l->held[i] = l->held[--l->n_held];
+}
+
+/* Verdicts arrived: answer the held events they decide. */
+static void held_check(struct loop *l)
+{
+	for (size_t i = 0; i < l->n_held;) {
+		struct held h = l->held[i];
+		struct vc_entry v;
+		unsigned acts;
+
+		if (vcache_get(l->a->vc, h.sha256, &v) < 0 || v.verdict == VC_UNKNOWN) {
+			i++;
+			continue;
+		}
+		acts = threat_actions(&l->pol, &v);
+		if (v.verdict == VC_CLEAN) {
+			held_answer(l, i, true, true);
+			continue;
+		}
+		held_answer(l, i, !(acts & ACT_DENY), false);
+		agent_report(l->a, &h.p, vc_verdict_name(v.verdict),
+			     acts & ACT_DENY ? "deny" : "allow", "ok", "held until the verdict");
+	}
+}
+
+/* Deadlines passed: the failure policy decides. Returns the nearest deadline left. */
+static uint64_t held_expire(struct loop *l)
+{
+	uint64_t now = now_ns(), next = 0;
+
+	for (size_t i = 0; i < l->n_held;) {
+		struct held h = l->held[i];
+
+		if (h.deadline_ns > now) {
+			if (!next || h.deadline_ns < next)
+				next = h.deadline_ns;
+			i++;
+			continue;
+		}
+		held_answer(l, i, !l->pol.fail_closed, false);
+		pthread_mutex_lock(&l->a->lock);
+		l->a->st.timeouts++;
+		pthread_mutex_unlock(&l->a->lock);
+		agent_report(l->a, &h.p, "unknown", l->pol.fail_closed ? "deny" : "allow",
+			     "deadline", "no verdict before the deadline");
+	}
+	return next;
+}
+
+static void held_arm(struct loop *l, uint64_t next)
+{
+	struct itimerspec its = {0};
+
+	if (next) {
+		its.it_value.tv_sec = (time_t)(next / 1000000000ull);
+		its.it_value.tv_nsec = (long)(next % 1000000000ull);
+	}
+	timerfd_settime(l->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void held_release_all(struct loop *l)
+{
+	while (l->n_held)
+		held_answer(l, 0, true, false);
+}
+
+/* --- marks and policy --- */
+
+static void loop_mark(struct loop *l)
+{
+	struct agent *a = l->a;
+	int r;
+
+	fan_flush(a->fan_fd);
+	for (size_t i = 0; i < l->pol.watch.n; i++) {
+		r = fan_mark_mount(a->fan_fd, l->pol.watch.v[i], true,
+				   path_under_any(l->pol.watch.v[i], &l->pol.documents));
+		if (r < 0)
+			log_warn_errno(r, "agent: cannot watch '%s'", l->pol.watch.v[i]);
+	}
+	for (size_t i = 0; i < l->pol.documents.n; i++) {
+		r = fan_mark_mount(a->fan_fd, l->pol.documents.v[i], false, true);
+		if (r < 0)
+			log_warn_errno(r, "agent: cannot watch documents in '%s'",
+				       l->pol.documents.v[i]);
+	}
+}
+
+/* Take the policy in force when it changed; re-mark when its paths did. */
+static void loop_policy(struct loop *l)
+{
+	struct agent *a = l->a;
+	struct policy p;
+	bool remark;
+	int r;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->policy_generation == l->generation) {
+		pthread_mutex_unlock(&a->lock);
+		return;
+	}
+	r = policy_copy(&p, &a->pol);
+	if (r == 0)
+		l->generation = a->policy_generation;
+	pthread_mutex_unlock(&a->lock);
+	if (r < 0)
+		return;
+
+	remark = l->generation == 1 || p.watch.n != l->pol.watch.n ||
+		 p.documents.n != l->pol.documents.n;
+	for (size_t i = 0; !remark && i < p.watch.n; i++)
+		remark = strcmp(p.watch.v[i], l->pol.watch.v[i]) != 0;
+	for (size_t i = 0; !remark && i < p.documents.n; i++)
+		remark = strcmp(p.documents.v[i], l->pol.documents.v[i]) != 0;
+	policy_free(&l->pol);
+	l->pol = p;
+	if (remark)
+		loop_mark(l);
+	else
+		fan_flush_ignores(a->fan_fd); /* exclusions or trust may have changed */
+}
+
+/* --- the loop --- */
+
+static int loop_setup(struct loop *l)
+{
+	struct epoll_event e = {.events = EPOLLIN};
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
+	l->buf = malloc(FAN_BUF_SIZE);
+	l->ep = epoll_create1(EPOLL_CLOEXEC);
+	l->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	l->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (!l->buf || l->ep < 0 || l->timer_fd < 0 || l->sig_fd < 0)
+		return log_errno(l->buf ? neg_errno() : -ENOMEM, "agent: cannot set up the loop");
+	e.data.fd = l->a->fan_fd;
+	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->a->fan_fd, &e);
+	e.data.fd = l->a->wake_fd;
+	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->a->wake_fd, &e);
+	e.data.fd = l->timer_fd;
+	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->timer_fd, &e);
+	e.data.fd = l->sig_fd;
+	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->sig_fd, &e);
+	return 0;
+}
+
+static void loop_teardown(struct loop *l)
+{
+	held_release_all(l);
+	closep(&l->ep);
+	closep(&l->timer_fd);
+	closep(&l->sig_fd);
+	free(l->buf);
+	policy_free(&l->pol);
+}
+
+/* A signal: false to stop. */
+static bool loop_signal(struct loop *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1) {
+			agent_stats_write(l->a);
+			continue;
+		}
+		log_info("agent: signal %u: stopping", si.ssi_signo);
+		return false;
+	}
+	return true;
+}
+
+static void loop_wake(struct loop *l)
+{
+	uint64_t n;
+
+	if (read(l->a->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn_errno(neg_errno(), "agent: wake");
+	loop_policy(l);
+	held_check(l);
+}
+
+int agent_run(struct agent *a)
+{
+	struct loop l = {.a = a, .self = getpid(), .ep = -1, .timer_fd = -1, .sig_fd = -1};
+	bool running = true;
+	int r;
+
+	policy_init(&l.pol);
+	r = loop_setup(&l);
+	if (r < 0)
+		goto out;
+	loop_policy(&l);
+	while (running) {
+		struct epoll_event evs[4];
+		int n = epoll_wait(l.ep, evs, ARRAY_SIZE(evs), 1000);
+
+		__atomic_store_n(&a->alive_ns, now_ns(), __ATOMIC_RELAXED);
+		if (n < 0 && errno != EINTR) {
+			r = log_errno(neg_errno(), "agent: epoll");
+			break;
+		}
+		for (int i = 0; i < n && running; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == a->fan_fd) {
+				r = fan_read(a->fan_fd, l.buf, FAN_BUF_SIZE, loop_event, &l);
+				if (r < 0)
+					log_warn_errno(r, "agent: reading fanotify events");
+			} else if (fd == a->wake_fd) {
+				loop_wake(&l);
+			} else if (fd == l.sig_fd) {
+				running = loop_signal(&l);
+			}
+		}
+		held_arm(&l, held_expire(&l));
+	}
+	r = 0;
+out:
+	loop_teardown(&l);
+	return r;
+}

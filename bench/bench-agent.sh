@@ -1,0 +1,80 @@
+#!/bin/bash
+# sandtrap-agent against issue 5's targets, side by side in one run:
+#  - 10,000 fork+exec of a cached clean program, with the agent and without (ratio);
+#  - the decision time for the first execution of unknown 1 MiB programs, allow-and-scan;
+#  - the agent's RSS with 100,000 entries in its verdict cache.
+# Everything happens on tmpfs mounts of a private mount namespace. No server is used:
+# objects wait in the spool, which does not change the decision path.
+# Usage: bench-agent.sh SANDTRAP_AGENT FORKEXEC CACHE_FILL
+set -u
+if [ -z "${SANDTRAP_BENCH_NS:-}" ]; then
+	exec env SANDTRAP_BENCH_NS=1 unshare --mount --propagation private "$0" "$@"
+fi
+agent=$1
+forkexec=$2
+fill=$3
+runs=${BENCH_AGENT_EXECS:-10000}
+unknown=${BENCH_AGENT_UNKNOWN:-200}
+
+work=$(mktemp -d /tmp/sandtrap-bench-agent.XXXXXX)
+mount -t tmpfs -o size=512m sandtrap-bench "$work"
+mkdir -p "$work/watch" "$work/state" "$work/plain"
+agent_pid=
+cleanup() {
+	[ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid"
+	umount "$work" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+cp /usr/bin/true "$work/watch/true"
+cp /usr/bin/true "$work/plain/true"
+sha=$(sha256sum "$work/watch/true" | cut -d' ' -f1)
+"$fill" "$work/state/verdicts.db" 100000 "$sha" >/dev/null || { echo "cache fill failed"; exit 1; }
+
+start_agent() {
+	"$agent" --watch "$work/watch" --mode "$1" --state "$work/state" --socket "$work/agent.sock" \
+		--config /dev/null --package-trust no --foreground --log-level warning \
+		>>"$work/agent.log" 2>&1 &
+	agent_pid=$!
+	for _ in $(seq 100); do [ -S "$work/agent.sock" ] && return 0; sleep 0.05; done
+	echo "the agent did not start"; cat "$work/agent.log"; exit 1
+}
+stop_agent() { kill -TERM "$agent_pid" && wait "$agent_pid"; agent_pid=; rm -f "$work/agent.sock"; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+echo "== fork+exec of a cached clean program: $runs runs, 5 rounds alternating =="
+start_agent allow-and-scan
+"$work/watch/true" # the first execution: cache hit, then the kernel's ignore mark
+rss=$(awk '/VmRSS/ { print $2 }' "/proc/$agent_pid/status")
+with=() without=()
+for round in 1 2 3 4 5; do
+	without+=("$("$forkexec" "$runs" "$work/plain/true")")
+	with+=("$("$forkexec" "$runs" "$work/watch/true")")
+done
+kill -USR1 "$agent_pid"; sleep 0.3
+events=$(jq .events "$work/state/stats.json")
+entries=$(jq .cache_entries "$work/state/stats.json")
+w=$(printf '%s\n' "${with[@]}" | median)
+wo=$(printf '%s\n' "${without[@]}" | median)
+printf 'without agent (other tmpfs dir): %s s   with agent (watched): %s s   ratio %.3f (target <= 1.02)\n' \
+	"$wo" "$w" "$(echo "$w / $wo" | bc -l)"
+echo "agent events during the runs: $events (the first execution only)"
+echo "agent RSS with $entries cache entries: $((rss / 1024)).$(( (rss % 1024) * 10 / 1024 )) MiB (target <= 20 MiB)"
+stop_agent
+
+echo "== first execution of $unknown unknown 1 MiB programs, allow-and-scan =="
+for i in $(seq "$unknown"); do
+	cp /usr/bin/true "$work/watch/u$i"
+	head -c $((1048576 - $(stat -c %s /usr/bin/true))) /dev/urandom >>"$work/watch/u$i"
+	chmod 0755 "$work/watch/u$i"
+done
+start_agent allow-and-scan
+t0=$(date +%s%N)
+for i in $(seq "$unknown"); do "$work/watch/u$i"; done
+t1=$(date +%s%N)
+kill -USR1 "$agent_pid"; sleep 0.3
+jq -r '"decision, agent side: median \(.decide_us_p50) us, p90 \(.decide_us_p90) us, p99 \(.decide_us_p99) us over \(.decide_samples) decisions (target median <= 3000 us)"' \
+	"$work/state/stats.json"
+echo "exec wall time per unknown program, end to end: $(( (t1 - t0) / unknown / 1000 )) us"
+stop_agent

@@ -1255,7 +1255,11 @@ int store_events_prune(struct store *s, int64_t before, unsigned *ret_n)
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 
-	if (db_prepare(s, "DELETE FROM events WHERE created < ?", &st) < 0)
+	/* The newest stays: the next id must stay above every id an agent has seen. */
+	if (db_prepare(s,
+		       "DELETE FROM events WHERE created < ?"
+		       " AND id < (SELECT max(id) FROM events)",
+		       &st) < 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, before);
 	if (sqlite3_step(st) != SQLITE_DONE)
@@ -1347,8 +1351,8 @@ int store_action_add(struct store *s, struct store_action *a)
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 
 	if (db_prepare(s,
-		       "INSERT INTO actions (agent_id, time, received, host, username, uid, pid, path,"
-		       " sha256, verdict, action, result, detail)"
+		       "INSERT INTO actions (agent_id, time, received, host, username, uid, pid,"
+		       " path, sha256, verdict, action, result, detail)"
 		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		       &st) < 0)
 		return -EIO;
@@ -1402,8 +1406,8 @@ int store_actions_list(struct store *s, int64_t since, int64_t agent_id, size_t 
 	int rc;
 
 	if (db_prepare(s,
-		       "SELECT id, agent_id, time, received, host, username, uid, pid, path, sha256,"
-		       " verdict, action, result, detail FROM actions WHERE id > ?1"
+		       "SELECT id, agent_id, time, received, host, username, uid, pid, path,"
+		       " sha256, verdict, action, result, detail FROM actions WHERE id > ?1"
 		       " AND (?2 = 0 OR agent_id = ?2) ORDER BY id LIMIT ?3",
 		       &st) < 0)
 		return -EIO;
@@ -1419,5 +1423,18 @@ int store_actions_list(struct store *s, int64_t since, int64_t agent_id, size_t 
 		return db_error(s, "cannot list the actions");
 	*ret = TAKE_PTR(a);
 	*ret_n = n;
+	return 0;
+}
+
+int store_detections_last(struct store *s, int64_t *ret_id)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s, "SELECT coalesce(max(id), 0) FROM detections", &st) < 0)
+		return -EIO;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return db_error(s, "cannot read the last detection");
+	*ret_id = sqlite3_column_int64(st, 0);
 	return 0;
 }

@@ -219,7 +219,7 @@ int store_events_list(struct store *s, int64_t agent_id, int64_t since, size_t m
 		      struct store_event **ret, size_t *ret_n);
 /* The greatest event id, 0 when there is none. */
 int store_events_last(struct store *s, int64_t *ret_id);
-/* Events created before `before` (unix seconds) are deleted. */
+/* Events created before `before` (unix seconds) are deleted, but for the newest. */
 int store_events_prune(struct store *s, int64_t before, unsigned *ret_n);
 
 /* Hashes every agent blocks, whatever their verdict. */
@@ -256,3 +256,6 @@ int store_action_add(struct store *s, struct store_action *a);
 /* Actions after since (of agent_id, or every agent's when 0), oldest first, at most max. */
 int store_actions_list(struct store *s, int64_t since, int64_t agent_id, size_t max,
 		       struct store_action **ret, size_t *ret_n);
+
+/* The greatest detection id, 0 when there is none. */
+int store_detections_last(struct store *s, int64_t *ret_id);

@@ -942,13 +942,16 @@ static void route_agent_heartbeat(struct server *srv, struct request *req, struc
 	in = request_json(req, rep);
 	if (!in)
 		return;
-	r = json_int_get(in, "policy_version", 0, INT64_MAX, 0, &a.policy_version, rep);
+	/* A member left out keeps its value. */
+	r = json_int_get(in, "policy_version", 0, INT64_MAX, a.policy_version, &a.policy_version,
+			 rep);
 	if (r >= 0)
 		r = json_bool_get(in, "isolated", false, &a.isolated, rep);
 	if (r >= 0)
-		r = json_int_get(in, "cache_entries", 0, INT64_MAX, 0, &a.cache_entries, rep);
+		r = json_int_get(in, "cache_entries", 0, INT64_MAX, a.cache_entries,
+				 &a.cache_entries, rep);
 	if (r >= 0)
-		r = json_int_get(in, "pending", 0, INT64_MAX, 0, &a.pending, rep);
+		r = json_int_get(in, "pending", 0, INT64_MAX, a.pending, &a.pending, rep);
 	json_object_put(in);
 	if (r < 0)
 		return;

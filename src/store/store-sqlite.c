@@ -24,6 +24,7 @@
 enum stmt_id {
 	STMT_VERDICT_GET,
 	STMT_TOKEN_ROLE,
+	STMT_BLOCK_GET, /* every lookup of an unknown hash */
 	STMT_MAX,
 };
 
@@ -1304,11 +1305,12 @@ static void block_from_row(sqlite3_stmt *st, struct store_block *b)
 int store_block_get(struct store *s, const char *sha256, struct store_block *ret)
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_reset_ sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (db_prepare(s, "SELECT sha256, reason, owner, created FROM blocklist WHERE sha256 = ?",
-		       &st) < 0)
+	if (db_prepare_cached(s, STMT_BLOCK_GET,
+			      "SELECT sha256, reason, owner, created FROM blocklist WHERE sha256 = ?",
+			      &st) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);

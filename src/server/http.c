@@ -1106,7 +1106,8 @@ static void reply_events(struct reply *rep, const struct store_event *e, size_t 
 
 /*
  * The long poll: events after since for this agent at once, or when one comes, or none
- * when wait seconds pass. since=0 is a new agent: it starts from now, without history.
+ * when wait seconds pass. since=0 is a new agent: it starts from now, without history;
+ * so does a since beyond the newest event (the server's database was replaced).
  */
 static void route_agent_events(struct server *srv, struct request *req, struct reply *rep)
 {
@@ -1123,13 +1124,12 @@ static void route_agent_events(struct server *srv, struct request *req, struct r
 	    query_int(req, "wait", 0, EVENTS_WAIT_MAX, EVENTS_WAIT_DEF, &wait) < 0)
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
 				   "since is an event id (0 or more), wait 0 to 60 seconds");
-	if (since == 0) {
+	if (!req->waiting) {
 		if (store_events_last(srv->store, &last) < 0)
 			return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
 					   "cannot read the events");
-		return reply_events(rep, NULL, 0, last);
-	}
-	if (!req->waiting) {
+		if (since == 0 || since > last)
+			return reply_events(rep, NULL, 0, last);
 		req->waiting = true;
 		req->wait_until = now_ms() + wait * 1000;
 	}

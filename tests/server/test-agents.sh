@@ -325,10 +325,15 @@ for _ in $(seq 300); do kill -0 "$poll" 2>/dev/null || break; sleep 0.1; done
 check "a waiting agent hears of the detection: clean -> malicious, new threat and rules" \
 	jq -e --arg s "$clean_sha" 'any(.events[]; .type == "detection" and .sha256 == $s and .old_verdict == "clean" and .new_verdict == "malicious" and .threat == "Linux.Generic.AgentsTest" and (.rules_version | length > 0))' "$work/poll2.json"
 
+http GET "/api/v1/agents/$a1/events?since=999999&wait=30" "$agent"
+check "a since beyond the newest event (a replaced database): at once, next = the newest" \
+	body_has --argjson n "$(jq .next "$work/poll2.json")" '.events == [] and .next >= $n and .next < 999999'
+newest=$(jq .next "$work/body")
+
 # --- waiting polls hold no thread: lookups go on beside them ---
 for _ in $(seq 40); do
 	curl -s -o /dev/null -H "Authorization: Bearer $agent" \
-		"$base/api/v1/agents/$a1/events?since=999999&wait=30" &
+		"$base/api/v1/agents/$a1/events?since=$newest&wait=30" &
 	polls+=("$!")
 done
 sleep 1
@@ -342,6 +347,10 @@ else
 	check "with 40 polls waiting, a lookup still answers" \
 		curl -fs --max-time 2 -H "Authorization: Bearer $agent" "$base/api/v1/verdicts/$clean_sha"
 fi
+
+waiting=0
+for p in "${polls[@]: -40}"; do kill -0 "$p" 2>/dev/null && waiting=$((waiting + 1)); done
+check "and the 40 polls are still waiting ($waiting)" test "$waiting" = 40
 
 # --- a stop answers the waiting polls ---
 kill -TERM "$pid"

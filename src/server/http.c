@@ -1042,8 +1042,12 @@ static void route_policy_put(struct server *srv, struct request *req, struct rep
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST, err);
 	}
 	r = store_policy_put(srv->store, req->param,
-			     json_object_to_json_string_ext(in, JSON_C_TO_STRING_PLAIN), &version);
+			     json_object_to_json_string_ext(in, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE),
+			     &version);
 	json_object_put(in);
+	if (r == -E2BIG)
+		return reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "the policy is too large");
 	if (r < 0)
 		return reply_error(rep, errno_no_space(r) ? MHD_HTTP_INSUFFICIENT_STORAGE
 							  : MHD_HTTP_INTERNAL_SERVER_ERROR,

@@ -1137,8 +1137,10 @@ int store_policy_put(struct store *s, const char *name, const char *body, int64_
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
 	int r;
 
-	if (!name[0] || strlen(name) >= 65 || strlen(body) > STORE_POLICY_MAX)
+	if (!name[0] || strlen(name) >= 65)
 		return -EINVAL;
+	if (strlen(body) > STORE_POLICY_BODY_MAX)
+		return -E2BIG;
 	if (db_exec(s, "BEGIN IMMEDIATE") < 0)
 		return -EIO;
 	r = policy_insert(s, name, body, ret_version);
@@ -1309,7 +1311,8 @@ int store_block_get(struct store *s, const char *sha256, struct store_block *ret
 	int rc;
 
 	if (db_prepare_cached(s, STMT_BLOCK_GET,
-			      "SELECT sha256, reason, owner, created FROM blocklist WHERE sha256 = ?",
+			      "SELECT sha256, reason, owner, created FROM blocklist"
+			      " WHERE sha256 = ?",
 			      &st) < 0)
 		return -EIO;
 	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);

@@ -185,8 +185,13 @@ int store_agents_list(struct store *s, struct store_agent **ret, size_t *ret_n);
 int store_agents_count(struct store *s, int64_t seen_since, uint64_t *ret_total,
 		       uint64_t *ret_online);
 
-/* Policies: each name has versions 1, 2, ..., all kept; the body is JSON text. */
-#define STORE_POLICY_MAX (64u << 10)
+/*
+ * Policies: each name has versions 1, 2, ..., all kept; the body is JSON text, at most
+ * STORE_POLICY_BODY_MAX bytes (-E2BIG beyond: a request of STORE_POLICY_MAX may grow when
+ * written again with escapes).
+ */
+#define STORE_POLICY_MAX      (64u << 10)
+#define STORE_POLICY_BODY_MAX (4 * STORE_POLICY_MAX)
 
 struct store_policy_info {
 	char name[65];

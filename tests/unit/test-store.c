@@ -313,7 +313,7 @@ static void an_agent_enrols_once_per_token_and_hostname(void **state)
 static void a_policy_keeps_every_version(void **state)
 {
 	struct fixture *f = *state;
-	_cleanup_free_ char *body = NULL;
+	_cleanup_free_ char *body = NULL, *big = NULL;
 	_cleanup_free_ struct store_policy_info *list = NULL;
 	size_t n;
 	int64_t v;
@@ -328,6 +328,11 @@ static void a_policy_keeps_every_version(void **state)
 	assert_int_equal(store_policy_get(f->s, "servers", &v, &body), 0);
 	assert_int_equal(v, 2);
 	assert_string_equal(body, "{\"mode\":\"block\"}");
+	big = malloc(STORE_POLICY_BODY_MAX + 2);
+	assert_non_null(big);
+	memset(big, ' ', STORE_POLICY_BODY_MAX + 1);
+	big[STORE_POLICY_BODY_MAX + 1] = '\0';
+	assert_int_equal(store_policy_put(f->s, "servers", big, &v), -E2BIG);
 	assert_int_equal(store_policies_list(f->s, &list, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(list[0].name, "default");

@@ -53,8 +53,8 @@ static void an_empty_policy_gets_every_default(void **state)
 
 static void given_keys_win_over_the_defaults(void **state)
 {
-	struct json_object *in = json_tokener_parse(
-		"{\"mode\":\"block\",\"clean_ttl\":60,\"responses\":{\"suspicious\":[\"ioc_scan\"]}}");
+	struct json_object *in = json_tokener_parse("{\"mode\":\"block\",\"clean_ttl\":60,"
+						    "\"responses\":{\"suspicious\":[\"ioc_scan\"]}}");
 	struct json_object *full = policy_fill(in, 3600), *v, *m;
 
 	assert_true(json_object_object_get_ex(full, "mode", &v));
@@ -134,8 +134,8 @@ static void policy_names(void **state)
 	assert_false(policy_name_valid(".hidden"));
 	assert_false(policy_name_valid("a/b"));
 	assert_false(policy_name_valid("a b"));
-	assert_false(policy_name_valid("0123456789012345678901234567890123456789012345678901234567890"
-				       "1234"));
+	assert_false(policy_name_valid("01234567890123456789012345678901"
+				       "012345678901234567890123456789012"));
 }
 
 int main(void)

@@ -53,8 +53,9 @@ static void an_empty_policy_gets_every_default(void **state)
 
 static void given_keys_win_over_the_defaults(void **state)
 {
-	struct json_object *in = json_tokener_parse("{\"mode\":\"block\",\"clean_ttl\":60,"
-						    "\"responses\":{\"suspicious\":[\"ioc_scan\"]}}");
+	static const char text[] = "{\"mode\":\"block\",\"clean_ttl\":60,"
+				   "\"responses\":{\"suspicious\":[\"ioc_scan\"]}}";
+	struct json_object *in = json_tokener_parse(text);
 	struct json_object *full = policy_fill(in, 3600), *v, *m;
 
 	assert_true(json_object_object_get_ex(full, "mode", &v));

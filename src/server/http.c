@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "log.h"
 #include "macros.h"
+#include "policy.h"
 #include "store.h"
 
 #include <inttypes.h>
@@ -35,6 +36,7 @@
  */
 #define CONNECTION_MEMORY (16u << 10)
 #define TOKEN_CACHE    64 /* tokens whose role is kept in memory: one lookup per request saved */
+#define AGENT_ONLINE_SEC 90 /* an agent seen this recently is online: three heartbeats */
 
 struct http {
 	struct server *srv;
@@ -48,6 +50,7 @@ struct reply {
 	int fd;        /* > 0: a file to send instead of body, size bytes */
 	uint64_t size;
 	const char *ctype;
+	bool suspended; /* a long poll waits: nothing to send yet */
 };
 
 struct request;
@@ -59,6 +62,7 @@ struct route {
 	enum store_role role; /* STORE_ROLE_NONE: no token needed */
 	bool body;
 	route_fn fn;
+	size_t body_max; /* a JSON body's limit; 0: JSON_BODY_MAX */
 };
 
 struct request {
@@ -74,6 +78,9 @@ struct request {
 	bool no_space; /* the upload did not fit on the data directory's disk */
 	time_t start;
 	bool answered;
+	bool waiting;               /* a long poll: wait_until is set */
+	int64_t wait_until;         /* when it answers with no events: now_ms() */
+	struct request *wait_next; /* in the list of suspended long polls */
 };
 
 /* --- replies --- */
@@ -226,6 +233,60 @@ static int query_priority(struct request *req, int *ret)
 	return 0;
 }
 
+/* A query parameter that is an integer in [min, max] (def when absent). */
+static int query_int(struct request *req, const char *key, int64_t min, int64_t max, int64_t def,
+		     int64_t *ret)
+{
+	const char *s = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+	char *end;
+	long long v;
+
+	*ret = def;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/* The agent a submission is made for (?agent=ID): one of the caller's. 0: none given. */
+static int query_agent(struct server *srv, struct request *req, int64_t *ret)
+{
+	struct store_agent a;
+
+	if (query_int(req, "agent", 1, INT64_MAX, 0, ret) < 0)
+		return -EINVAL;
+	if (*ret == 0)
+		return 0;
+	if (store_agent_get(srv->store, *ret, &a) < 0 ||
+	    (req->role != STORE_ROLE_ADMIN && strcmp(a.owner, req->token_sha256) != 0))
+		return -ENOENT;
+	return 0;
+}
+
+/* A hash on the blocklist that has no verdict: malicious, as the blocklist says. */
+static bool verdict_from_blocklist(struct server *srv, const char *sha256,
+				   struct store_verdict *v)
+{
+	struct store_block b;
+
+	if (store_block_get(srv->store, sha256, &b) < 0)
+		return false;
+	*v = (struct store_verdict){.score = 100, .scanned_at = b.created};
+	memcpy(v->sha256, b.sha256, sizeof(v->sha256));
+	snprintf(v->verdict, sizeof(v->verdict), "malicious");
+	snprintf(v->threat, sizeof(v->threat), "blocked: %.*s", (int)sizeof(v->threat) - 10,
+		 b.reason);
+	snprintf(v->techniques, sizeof(v->techniques), "[]");
+	pthread_mutex_lock(&srv->lock);
+	snprintf(v->rules_version, sizeof(v->rules_version), "%s", srv->rules_version);
+	pthread_mutex_unlock(&srv->lock);
+	return true;
+}
+
 /* A fresh verdict answers at once: a submission recorded as done, nothing detonated. */
 static bool submit_from_cache(struct server *srv, struct store_submission *sub, struct reply *rep)
 {
@@ -243,6 +304,7 @@ static bool submit_from_cache(struct server *srv, struct store_submission *sub, 
 	pthread_mutex_lock(&srv->lock);
 	srv->cache_hits++;
 	pthread_mutex_unlock(&srv->lock);
+	server_event_verdict(srv, sub, &v);
 	o = submission_json(srv, sub);
 	reply_json(rep, MHD_HTTP_OK, o);
 	return true;
@@ -267,6 +329,9 @@ static void route_submit(struct server *srv, struct request *req, struct reply *
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST, "priority must be high or normal");
 	if (query_timeout(srv, req, &sub.timeout_sec) < 0)
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST, "timeout must be 1 to 3600 seconds");
+	if (query_agent(srv, req, &sub.agent_id) < 0)
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "agent must be the id of an agent enrolled with this token");
 	if (lseek(req->fd, 0, SEEK_SET) < 0 || hash_fd(req->fd, srv->cfg->object_max, &h) < 0 ||
 	    h.size != req->len)
 		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot hash the object");
@@ -376,6 +441,8 @@ static void route_verdict(struct server *srv, struct request *req, struct reply 
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
 				   "a sha256 is 64 lower-case hex digits");
 	r = store_verdict_get(srv->store, req->param, &v);
+	if (r == -ENOENT && verdict_from_blocklist(srv, req->param, &v))
+		r = 0;
 	if (r == -ENOENT)
 		return reply_error(rep, MHD_HTTP_NOT_FOUND, "no verdict for this sha256");
 	if (r < 0)
@@ -389,8 +456,10 @@ static void route_status(struct server *srv, struct request *req, struct reply *
 	struct store_counts c;
 	char rules_version[48];
 	unsigned busy;
+	uint64_t agents = 0, online = 0;
 
 	store_counts_get(srv->store, &c);
+	store_agents_count(srv->store, time(NULL) - AGENT_ONLINE_SEC, &agents, &online);
 	pthread_mutex_lock(&srv->lock);
 	busy = srv->busy;
 	snprintf(rules_version, sizeof(rules_version), "%s", srv->rules_version);
@@ -404,6 +473,8 @@ static void route_status(struct server *srv, struct request *req, struct reply *
 	json_object_object_add(o, "analyses_failed", json_object_new_int64(c.failed));
 	json_object_object_add(o, "rules_version", json_object_new_string(rules_version));
 	json_object_object_add(o, "uptime", json_object_new_int64(time(NULL) - srv->started));
+	json_object_object_add(o, "agents_total", json_object_new_int64(agents));
+	json_object_object_add(o, "agents_online", json_object_new_int64(online));
 	reply_json(rep, MHD_HTTP_OK, o);
 }
 
@@ -413,10 +484,12 @@ static void route_metrics(struct server *srv, struct request *req, struct reply 
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	uint64_t agents = 0, online = 0;
 
 	if (!f)
 		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	store_counts_get(srv->store, &c);
+	store_agents_count(srv->store, time(NULL) - AGENT_ONLINE_SEC, &agents, &online);
 	pthread_mutex_lock(&srv->lock);
 	fprintf(f,
 		"# HELP sandtrap_submissions Submissions in the store by status.\n"
@@ -453,6 +526,12 @@ static void route_metrics(struct server *srv, struct request *req, struct reply 
 		"# HELP sandtrap_info Version and rules version.\n# TYPE sandtrap_info gauge\n"
 		"sandtrap_info{version=\"%s\",rules_version=\"%s\"} 1\n",
 		(long long)(time(NULL) - srv->started), SANDTRAP_VERSION, srv->rules_version);
+	fprintf(f,
+		"# HELP sandtrap_agents Enrolled endpoint agents; online: seen in the last %d s.\n"
+		"# TYPE sandtrap_agents gauge\n"
+		"sandtrap_agents{state=\"total\"} %" PRIu64 "\n"
+		"sandtrap_agents{state=\"online\"} %" PRIu64 "\n",
+		AGENT_ONLINE_SEC, agents, online);
 	if (fclose(f) != 0 || !buf)
 		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	*rep = (struct reply){.status = MHD_HTTP_OK,
@@ -547,6 +626,772 @@ static void route_detections(struct server *srv, struct request *req, struct rep
 	reply_json(rep, MHD_HTTP_OK, a);
 }
 
+/* --- endpoint agents: enrolment, heartbeats, policies, events, blocklist, actions --- */
+
+#define EVENTS_MAX        1000 /* per answer: the agent asks again with since=<next> */
+#define EVENTS_WAIT_MAX   60
+#define EVENTS_WAIT_DEF   25
+#define ACTIONS_MAX       1000
+#define ACTION_BODY_MAX   (16u << 10) /* a path of 4 KiB, escaped, and the rest */
+#define BLOCK_REASON_MAX  200
+#define ISOLATE_MIN_MAX   10080
+#define PRUNE_EVERY_SEC   3600
+
+/*
+ * Long polls waiting for events: their connections are suspended (no thread is held) and
+ * listed here. A new event resumes all of them, each looks again; a timer thread resumes
+ * those whose wait has passed. generation counts the notifications, so a poll that found
+ * nothing can tell whether an event came before it was listed.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct request *head;
+	uint64_t generation;
+	bool stopping;
+	bool started;
+	pthread_t thread;
+	struct server *srv;
+} waiters = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+
+/* Milliseconds of the real-time clock, the clock of pthread_cond_timedwait(). */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Under waiters.lock: resume the polls whose wait ends by `now`, or all when now is 0. */
+static void waiters_resume_locked(int64_t now)
+{
+	struct request **p = &waiters.head;
+
+	while (*p) {
+		struct request *r = *p;
+
+		if (now && r->wait_until > now) {
+			p = &r->wait_next;
+			continue;
+		}
+		*p = r->wait_next;
+		r->wait_next = NULL;
+		MHD_resume_connection(r->conn);
+	}
+}
+
+void http_events_notify(void)
+{
+	pthread_mutex_lock(&waiters.lock);
+	waiters.generation++;
+	waiters_resume_locked(0);
+	pthread_mutex_unlock(&waiters.lock);
+}
+
+static uint64_t waiters_generation(void)
+{
+	uint64_t g;
+
+	pthread_mutex_lock(&waiters.lock);
+	g = waiters.generation;
+	pthread_mutex_unlock(&waiters.lock);
+	return g;
+}
+
+/*
+ * Suspend req until an event or its wait_until. -EAGAIN: an event came since generation,
+ * look again; -ESHUTDOWN: the server stops, answer now.
+ */
+static int waiters_add(struct request *req, uint64_t generation)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&waiters.lock);
+	if (waiters.stopping)
+		r = -ESHUTDOWN;
+	else if (waiters.generation != generation)
+		r = -EAGAIN;
+	if (r == 0) {
+		req->wait_next = waiters.head;
+		waiters.head = req;
+		MHD_suspend_connection(req->conn);
+		pthread_cond_signal(&waiters.cond);
+	}
+	pthread_mutex_unlock(&waiters.lock);
+	return r;
+}
+
+static void *waiters_run(void *arg)
+{
+	time_t pruned = time(NULL);
+
+	pthread_mutex_lock(&waiters.lock);
+	while (!waiters.stopping) {
+		int64_t now = now_ms(), next = now + EVENTS_WAIT_MAX * 1000;
+		struct timespec ts;
+
+		waiters_resume_locked(now);
+		for (struct request *r = waiters.head; r; r = r->wait_next)
+			next = MIN(next, r->wait_until);
+		ts = (struct timespec){.tv_sec = next / 1000, .tv_nsec = next % 1000 * 1000000};
+		pthread_cond_timedwait(&waiters.cond, &waiters.lock, &ts);
+		if (time(NULL) - pruned < PRUNE_EVERY_SEC)
+			continue;
+		pruned = time(NULL);
+		pthread_mutex_unlock(&waiters.lock);
+		store_events_prune(waiters.srv->store, pruned - SERVER_EVENTS_KEEP_SEC, NULL);
+		pthread_mutex_lock(&waiters.lock);
+	}
+	waiters_resume_locked(0);
+	pthread_mutex_unlock(&waiters.lock);
+	return NULL;
+}
+
+static int waiters_start(struct server *srv)
+{
+	waiters.srv = srv;
+	waiters.stopping = false;
+	if (pthread_create(&waiters.thread, NULL, waiters_run, NULL) != 0)
+		return -EAGAIN;
+	waiters.started = true;
+	return 0;
+}
+
+/* Every waiting poll answers (with no events) before the daemon stops. */
+static void waiters_stop(void)
+{
+	if (!waiters.started)
+		return;
+	pthread_mutex_lock(&waiters.lock);
+	waiters.stopping = true;
+	pthread_cond_signal(&waiters.cond);
+	pthread_mutex_unlock(&waiters.lock);
+	pthread_join(waiters.thread, NULL);
+	waiters.started = false;
+}
+
+/* The request's JSON body, or NULL with the answer (413, 400) in rep. */
+static struct json_object *request_json(struct request *req, struct reply *rep)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+
+	if (req->too_big) {
+		reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+		return NULL;
+	}
+	tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+	if (!tok) {
+		reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		return NULL;
+	}
+	o = json_tokener_parse_ex(tok, req->body ? req->body : "", req->len);
+	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
+		  !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	if (!o)
+		reply_error(rep, MHD_HTTP_BAD_REQUEST, "the body must be a JSON object");
+	return o;
+}
+
+/*
+ * A string member of at most max - 1 bytes into ret ("" when absent and optional).
+ * -EINVAL with the error in rep.
+ */
+static int json_string_get(struct json_object *o, const char *key, bool required, char *ret,
+			   size_t max, struct reply *rep)
+{
+	struct json_object *v;
+	char msg[160];
+
+	ret[0] = '\0';
+	if (!json_object_object_get_ex(o, key, &v)) {
+		if (!required)
+			return 0;
+		snprintf(msg, sizeof(msg), "%s is required", key);
+	} else if (!json_object_is_type(v, json_type_string) ||
+		   (size_t)json_object_get_string_len(v) >= max ||
+		   strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
+		snprintf(msg, sizeof(msg), "%s must be a string of at most %zu bytes", key,
+			 max - 1);
+	} else {
+		memcpy(ret, json_object_get_string(v), json_object_get_string_len(v) + 1);
+		return 0;
+	}
+	reply_error(rep, MHD_HTTP_BAD_REQUEST, msg);
+	return -EINVAL;
+}
+
+/* An integer member within [min, max] (def when absent). -EINVAL with the error in rep. */
+static int json_int_get(struct json_object *o, const char *key, int64_t min, int64_t max,
+			int64_t def, int64_t *ret, struct reply *rep)
+{
+	struct json_object *v;
+	char msg[160];
+
+	*ret = def;
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	if (json_object_is_type(v, json_type_int)) {
+		*ret = json_object_get_int64(v);
+		if (*ret >= min && *ret <= max)
+			return 0;
+	}
+	snprintf(msg, sizeof(msg), "%s must be an integer from %" PRId64 " to %" PRId64, key, min,
+		 max);
+	reply_error(rep, MHD_HTTP_BAD_REQUEST, msg);
+	return -EINVAL;
+}
+
+static int json_bool_get(struct json_object *o, const char *key, bool required, bool *ret,
+			 struct reply *rep)
+{
+	struct json_object *v;
+	char msg[96];
+
+	if (!json_object_object_get_ex(o, key, &v)) {
+		if (!required)
+			return 0;
+	} else if (json_object_is_type(v, json_type_boolean)) {
+		*ret = json_object_get_boolean(v);
+		return 0;
+	}
+	snprintf(msg, sizeof(msg), "%s must be true or false", key);
+	reply_error(rep, MHD_HTTP_BAD_REQUEST, msg);
+	return -EINVAL;
+}
+
+/*
+ * The agent of the path ({id}): its owner (the token that enrolled it) or an admin may
+ * act for it; to anyone else it does not exist. -errno with the answer in rep.
+ */
+static int agent_lookup(struct server *srv, struct request *req, struct store_agent *a,
+			struct reply *rep)
+{
+	int64_t id;
+	int r;
+
+	if (param_id(req, &id) < 0) {
+		reply_error(rep, MHD_HTTP_BAD_REQUEST, "an agent id is a positive integer");
+		return -EINVAL;
+	}
+	r = store_agent_get(srv->store, id, a);
+	if (r == 0 && req->role != STORE_ROLE_ADMIN && strcmp(a->owner, req->token_sha256) != 0)
+		r = -ENOENT;
+	if (r == -ENOENT)
+		reply_error(rep, MHD_HTTP_NOT_FOUND, "no such agent");
+	else if (r < 0)
+		reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the agent");
+	return r;
+}
+
+/* The newest version of a policy, 0 when it is gone. */
+static int64_t policy_version_of(struct server *srv, const char *name)
+{
+	int64_t v = 0;
+
+	if (store_policy_get(srv->store, name, &v, NULL) < 0)
+		return 0;
+	return v;
+}
+
+static void route_agent_enroll(struct server *srv, struct request *req, struct reply *rep)
+{
+	struct json_object *in = request_json(req, rep), *o;
+	struct store_agent a = {0};
+	int r;
+
+	if (!in)
+		return;
+	r = json_string_get(in, "hostname", true, a.hostname, sizeof(a.hostname), rep);
+	if (r >= 0)
+		r = json_string_get(in, "version", true, a.version, sizeof(a.version), rep);
+	if (r >= 0)
+		r = json_string_get(in, "os", true, a.os, sizeof(a.os), rep);
+	json_object_put(in);
+	if (r < 0)
+		return;
+	if (!a.hostname[0])
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST, "hostname must not be empty");
+	memcpy(a.owner, req->token_sha256, sizeof(a.owner));
+	r = store_agent_enroll(srv->store, &a);
+	if (r < 0)
+		return reply_error(rep, errno_no_space(r) ? MHD_HTTP_INSUFFICIENT_STORAGE
+							  : MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot enrol the agent");
+	o = json_object_new_object();
+	json_object_object_add(o, "agent_id", json_object_new_int64(a.id));
+	json_object_object_add(o, "policy", json_object_new_string(a.policy));
+	json_object_object_add(o, "policy_version",
+			       json_object_new_int64(policy_version_of(srv, a.policy)));
+	reply_json(rep, r == 1 ? MHD_HTTP_OK : MHD_HTTP_CREATED, o);
+}
+
+static void route_agent_heartbeat(struct server *srv, struct request *req, struct reply *rep)
+{
+	struct json_object *in, *o;
+	struct store_agent a;
+	int r;
+
+	if (agent_lookup(srv, req, &a, rep) < 0)
+		return;
+	in = request_json(req, rep);
+	if (!in)
+		return;
+	/* A member left out keeps its value. */
+	r = json_int_get(in, "policy_version", 0, INT64_MAX, a.policy_version, &a.policy_version,
+			 rep);
+	if (r >= 0)
+		r = json_bool_get(in, "isolated", false, &a.isolated, rep);
+	if (r >= 0)
+		r = json_int_get(in, "cache_entries", 0, INT64_MAX, a.cache_entries,
+				 &a.cache_entries, rep);
+	if (r >= 0)
+		r = json_int_get(in, "pending", 0, INT64_MAX, a.pending, &a.pending, rep);
+	json_object_put(in);
+	if (r < 0)
+		return;
+	if (store_agent_heartbeat(srv->store, &a) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot record the heartbeat");
+	o = json_object_new_object();
+	json_object_object_add(o, "policy_version",
+			       json_object_new_int64(policy_version_of(srv, a.policy)));
+	reply_json(rep, MHD_HTTP_OK, o);
+}
+
+/* {"name", "version", "policy"} of the newest version of name, defaults filled in. */
+static void reply_policy(struct server *srv, const char *name, unsigned status,
+			 struct reply *rep)
+{
+	_cleanup_free_ char *body = NULL;
+	struct json_object *stored, *o;
+	int64_t version;
+	int r;
+
+	r = store_policy_get(srv->store, name, &version, &body);
+	if (r == -ENOENT)
+		return reply_error(rep, MHD_HTTP_NOT_FOUND, "no such policy");
+	if (r < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the policy");
+	stored = json_tokener_parse(body);
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "version", json_object_new_int64(version));
+	json_object_object_add(o, "policy", policy_fill(stored, srv->cfg->clean_ttl_sec));
+	json_object_put(stored);
+	reply_json(rep, status, o);
+}
+
+static void route_agent_policy(struct server *srv, struct request *req, struct reply *rep)
+{
+	struct store_agent a;
+
+	if (agent_lookup(srv, req, &a, rep) < 0)
+		return;
+	reply_policy(srv, a.policy, MHD_HTTP_OK, rep);
+}
+
+static void route_policies(struct server *srv, struct request *req, struct reply *rep)
+{
+	_cleanup_free_ struct store_policy_info *p = NULL;
+	struct json_object *a;
+	size_t n = 0;
+
+	if (store_policies_list(srv->store, &p, &n) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot list the policies");
+	a = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(p[i].name));
+		json_object_object_add(o, "version", json_object_new_int64(p[i].version));
+		json_object_object_add(o, "created", json_object_new_int64(p[i].created));
+		json_object_array_add(a, o);
+	}
+	reply_json(rep, MHD_HTTP_OK, a);
+}
+
+static void route_policy_get(struct server *srv, struct request *req, struct reply *rep)
+{
+	if (!policy_name_valid(req->param))
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "a policy name is 1 to 64 of A-Z a-z 0-9 . _ -");
+	reply_policy(srv, req->param, MHD_HTTP_OK, rep);
+}
+
+static void route_policy_put(struct server *srv, struct request *req, struct reply *rep)
+{
+	struct json_object *in;
+	char err[256];
+	int64_t version;
+	int r;
+
+	if (!policy_name_valid(req->param))
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "a policy name is 1 to 64 of A-Z a-z 0-9 . _ -");
+	in = request_json(req, rep);
+	if (!in)
+		return;
+	if (policy_check(in, err, sizeof(err)) < 0) {
+		json_object_put(in);
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST, err);
+	}
+	r = store_policy_put(srv->store, req->param,
+			     json_object_to_json_string_ext(in, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE),
+			     &version);
+	json_object_put(in);
+	if (r == -E2BIG)
+		return reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "the policy is too large");
+	if (r < 0)
+		return reply_error(rep, errno_no_space(r) ? MHD_HTTP_INSUFFICIENT_STORAGE
+							  : MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot store the policy");
+	log_info("http: policy '%s' version %" PRId64 " stored", req->param, version);
+	server_event_policy(srv, 0, req->param, version);
+	reply_policy(srv, req->param, version == 1 ? MHD_HTTP_CREATED : MHD_HTTP_OK, rep);
+}
+
+static void route_agent_policy_set(struct server *srv, struct request *req, struct reply *rep)
+{
+	struct json_object *in, *o;
+	struct store_agent a;
+	char name[65];
+	int64_t version;
+	int r;
+
+	if (agent_lookup(srv, req, &a, rep) < 0)
+		return;
+	in = request_json(req, rep);
+	if (!in)
+		return;
+	r = json_string_get(in, "name", true, name, sizeof(name), rep);
+	json_object_put(in);
+	if (r < 0)
+		return;
+	version = policy_version_of(srv, name);
+	if (!policy_name_valid(name) || version == 0)
+		return reply_error(rep, MHD_HTTP_NOT_FOUND, "no such policy");
+	if (store_agent_policy_set(srv->store, a.id, name) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot assign the policy");
+	/* The agent learns of it as of a new version of its policy. */
+	server_event_policy(srv, a.id, name, version);
+	o = json_object_new_object();
+	json_object_object_add(o, "agent_id", json_object_new_int64(a.id));
+	json_object_object_add(o, "policy", json_object_new_string(name));
+	json_object_object_add(o, "policy_version", json_object_new_int64(version));
+	reply_json(rep, MHD_HTTP_OK, o);
+}
+
+static void reply_events(struct reply *rep, const struct store_event *e, size_t n, int64_t next)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *ev = json_tokener_parse(e[i].body);
+
+		if (!ev || !json_object_is_type(ev, json_type_object)) {
+			json_object_put(ev);
+			continue;
+		}
+		json_object_object_add(ev, "id", json_object_new_int64(e[i].id));
+		json_object_array_add(a, ev);
+		next = e[i].id;
+	}
+	json_object_object_add(o, "events", a);
+	json_object_object_add(o, "next", json_object_new_int64(next));
+	reply_json(rep, MHD_HTTP_OK, o);
+}
+
+/*
+ * The long poll: events after since for this agent at once, or when one comes, or none
+ * when wait seconds pass. since=0 is a new agent: it starts from now, without history;
+ * so does a since beyond the newest event (the server's database was replaced).
+ */
+static void route_agent_events(struct server *srv, struct request *req, struct reply *rep)
+{
+	_cleanup_free_ struct store_event *e = NULL;
+	struct store_agent a;
+	int64_t since, wait, last;
+	uint64_t generation;
+	size_t n = 0;
+	int r;
+
+	if (agent_lookup(srv, req, &a, rep) < 0)
+		return;
+	if (query_int(req, "since", 0, INT64_MAX, 0, &since) < 0 ||
+	    query_int(req, "wait", 0, EVENTS_WAIT_MAX, EVENTS_WAIT_DEF, &wait) < 0)
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "since is an event id (0 or more), wait 0 to 60 seconds");
+	if (!req->waiting) {
+		if (store_events_last(srv->store, &last) < 0)
+			return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					   "cannot read the events");
+		if (since == 0 || since > last)
+			return reply_events(rep, NULL, 0, last);
+		req->waiting = true;
+		req->wait_until = now_ms() + wait * 1000;
+	}
+	do {
+		generation = waiters_generation();
+		free(TAKE_PTR(e));
+		if (store_events_list(srv->store, a.id, since, EVENTS_MAX, &e, &n) < 0)
+			return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					   "cannot read the events");
+		if (n > 0 || now_ms() >= req->wait_until)
+			return reply_events(rep, e, n, since);
+		r = waiters_add(req, generation);
+	} while (r == -EAGAIN);
+	if (r < 0)
+		return reply_events(rep, e, n, since);
+	rep->suspended = true;
+}
+
+static void route_agent_isolate(struct server *srv, struct request *req, struct reply *rep)
+{
+	struct json_object *in, *ev, *o;
+	struct store_agent a;
+	int64_t minutes, id;
+	bool isolate = false;
+	int r;
+
+	if (agent_lookup(srv, req, &a, rep) < 0)
+		return;
+	in = request_json(req, rep);
+	if (!in)
+		return;
+	r = json_bool_get(in, "isolate", true, &isolate, rep);
+	if (r >= 0)
+		r = json_int_get(in, "minutes", 0, ISOLATE_MIN_MAX, 60, &minutes, rep);
+	json_object_put(in);
+	if (r < 0)
+		return;
+	ev = json_object_new_object();
+	json_object_object_add(ev, "type",
+			       json_object_new_string(isolate ? "isolate" : "unisolate"));
+	if (isolate)
+		json_object_object_add(ev, "minutes", json_object_new_int64(minutes));
+	if (server_event_add(srv, a.id, ev, &id) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot record the event");
+	log_info("http: agent %" PRId64 ": %s", a.id, isolate ? "isolate" : "unisolate");
+	o = json_object_new_object();
+	json_object_object_add(o, "event", json_object_new_int64(id));
+	reply_json(rep, MHD_HTTP_OK, o);
+}
+
+static struct json_object *block_json(const struct store_block *b)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "sha256", json_object_new_string(b->sha256));
+	json_object_object_add(o, "reason", json_object_new_string(b->reason));
+	json_object_object_add(o, "created", json_object_new_int64(b->created));
+	return o;
+}
+
+static void route_block_add(struct server *srv, struct request *req, struct reply *rep)
+{
+	struct json_object *in = request_json(req, rep), *ev;
+	struct store_block b = {0};
+	int r;
+
+	if (!in)
+		return;
+	r = json_string_get(in, "sha256", true, b.sha256, sizeof(b.sha256), rep);
+	if (r >= 0)
+		r = json_string_get(in, "reason", false, b.reason, BLOCK_REASON_MAX + 1, rep);
+	json_object_put(in);
+	if (r < 0)
+		return;
+	if (!sha256_valid(b.sha256))
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "a sha256 is 64 lower-case hex digits");
+	memcpy(b.owner, req->token_sha256, sizeof(b.owner));
+	r = store_block_add(srv->store, &b);
+	if (r < 0)
+		return reply_error(rep, errno_no_space(r) ? MHD_HTTP_INSUFFICIENT_STORAGE
+							  : MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot block the hash");
+	log_info("http: %s blocked", b.sha256);
+	ev = json_object_new_object();
+	json_object_object_add(ev, "type", json_object_new_string("block_hash"));
+	json_object_object_add(ev, "sha256", json_object_new_string(b.sha256));
+	json_object_object_add(ev, "reason", json_object_new_string(b.reason));
+	server_event_add(srv, 0, ev, NULL);
+	reply_json(rep, MHD_HTTP_CREATED, block_json(&b));
+}
+
+static void route_blocklist(struct server *srv, struct request *req, struct reply *rep)
+{
+	_cleanup_free_ struct store_block *b = NULL;
+	struct json_object *a;
+	size_t n = 0;
+
+	if (store_blocklist(srv->store, &b, &n) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot read the blocklist");
+	a = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, block_json(&b[i]));
+	reply_json(rep, MHD_HTTP_OK, a);
+}
+
+/* The members of an action report, each bounded; -EINVAL with the answer in rep. */
+static int action_parse(struct json_object *in, struct store_action *a, struct reply *rep)
+{
+	int r;
+
+	r = json_int_get(in, "time", 0, INT64_MAX, 0, &a->time, rep);
+	if (r >= 0)
+		r = json_int_get(in, "uid", -1, UINT32_MAX, -1, &a->uid, rep);
+	if (r >= 0)
+		r = json_int_get(in, "pid", 0, INT32_MAX, 0, &a->pid, rep);
+	if (r >= 0)
+		r = json_string_get(in, "host", false, a->host, sizeof(a->host), rep);
+	if (r >= 0)
+		r = json_string_get(in, "user", false, a->user, sizeof(a->user), rep);
+	if (r >= 0)
+		r = json_string_get(in, "path", false, a->path, sizeof(a->path), rep);
+	if (r >= 0)
+		r = json_string_get(in, "sha256", false, a->sha256, sizeof(a->sha256), rep);
+	if (r >= 0)
+		r = json_string_get(in, "verdict", false, a->verdict, sizeof(a->verdict), rep);
+	if (r >= 0)
+		r = json_string_get(in, "action", true, a->action, sizeof(a->action), rep);
+	if (r >= 0)
+		r = json_string_get(in, "result", false, a->result, sizeof(a->result), rep);
+	if (r >= 0)
+		r = json_string_get(in, "detail", false, a->detail, sizeof(a->detail), rep);
+	if (r >= 0 && a->sha256[0] && !sha256_valid(a->sha256)) {
+		reply_error(rep, MHD_HTTP_BAD_REQUEST, "a sha256 is 64 lower-case hex digits");
+		r = -EINVAL;
+	}
+	if (r >= 0 && !a->action[0]) {
+		reply_error(rep, MHD_HTTP_BAD_REQUEST, "action must not be empty");
+		r = -EINVAL;
+	}
+	return r;
+}
+
+static void route_agent_action(struct server *srv, struct request *req, struct reply *rep)
+{
+	_cleanup_free_ struct store_action *a = calloc(1, sizeof(*a));
+	struct store_agent agent;
+	struct json_object *in, *o;
+	int r;
+
+	if (!a)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	if (agent_lookup(srv, req, &agent, rep) < 0)
+		return;
+	in = request_json(req, rep);
+	if (!in)
+		return;
+	r = action_parse(in, a, rep);
+	json_object_put(in);
+	if (r < 0)
+		return;
+	a->agent_id = agent.id;
+	r = store_action_add(srv->store, a);
+	if (r < 0)
+		return reply_error(rep, errno_no_space(r) ? MHD_HTTP_INSUFFICIENT_STORAGE
+							  : MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot record the action");
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(a->id));
+	reply_json(rep, MHD_HTTP_CREATED, o);
+}
+
+static struct json_object *action_json(const struct store_action *a)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(a->id));
+	json_object_object_add(o, "agent_id", json_object_new_int64(a->agent_id));
+	json_object_object_add(o, "time", json_object_new_int64(a->time));
+	json_object_object_add(o, "received", json_object_new_int64(a->received));
+	json_object_object_add(o, "host", json_object_new_string(a->host));
+	json_object_object_add(o, "user", json_object_new_string(a->user));
+	json_object_object_add(o, "uid", json_object_new_int64(a->uid));
+	json_object_object_add(o, "pid", json_object_new_int64(a->pid));
+	json_object_object_add(o, "path", json_object_new_string(a->path));
+	json_object_object_add(o, "sha256", json_object_new_string(a->sha256));
+	json_object_object_add(o, "verdict", json_object_new_string(a->verdict));
+	json_object_object_add(o, "action", json_object_new_string(a->action));
+	json_object_object_add(o, "result", json_object_new_string(a->result));
+	json_object_object_add(o, "detail", json_object_new_string(a->detail));
+	return o;
+}
+
+static void route_actions(struct server *srv, struct request *req, struct reply *rep)
+{
+	_cleanup_free_ struct store_action *a = NULL;
+	struct json_object *arr;
+	int64_t since, agent;
+	size_t n = 0;
+
+	if (query_int(req, "since", 0, INT64_MAX, 0, &since) < 0 ||
+	    query_int(req, "agent", 0, INT64_MAX, 0, &agent) < 0)
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "since is an action id and agent an agent id (0 or more)");
+	if (store_actions_list(srv->store, since, agent, ACTIONS_MAX, &a, &n) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the actions");
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, action_json(&a[i]));
+	reply_json(rep, MHD_HTTP_OK, arr);
+}
+
+static struct json_object *agent_json(const struct store_agent *a, int64_t policy_current,
+				      time_t now)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(a->id));
+	json_object_object_add(o, "hostname", json_object_new_string(a->hostname));
+	json_object_object_add(o, "version", json_object_new_string(a->version));
+	json_object_object_add(o, "os", json_object_new_string(a->os));
+	json_object_object_add(o, "enrolled", json_object_new_int64(a->enrolled));
+	json_object_object_add(o, "last_seen", json_object_new_int64(a->last_seen));
+	json_object_object_add(o, "online",
+			       json_object_new_boolean(now - a->last_seen <= AGENT_ONLINE_SEC));
+	json_object_object_add(o, "policy", json_object_new_string(a->policy));
+	json_object_object_add(o, "policy_version", json_object_new_int64(a->policy_version));
+	json_object_object_add(o, "policy_current", json_object_new_int64(policy_current));
+	json_object_object_add(o, "isolated", json_object_new_boolean(a->isolated));
+	json_object_object_add(o, "cache_entries", json_object_new_int64(a->cache_entries));
+	json_object_object_add(o, "pending", json_object_new_int64(a->pending));
+	return o;
+}
+
+static void route_agents(struct server *srv, struct request *req, struct reply *rep)
+{
+	_cleanup_free_ struct store_agent *a = NULL;
+	_cleanup_free_ struct store_policy_info *p = NULL;
+	size_t n = 0, np = 0;
+	struct json_object *arr;
+	time_t now = time(NULL);
+
+	if (store_agents_list(srv->store, &a, &n) < 0 ||
+	    store_policies_list(srv->store, &p, &np) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot list the agents");
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		int64_t current = 0;
+
+		for (size_t j = 0; j < np; j++)
+			if (strcmp(p[j].name, a[i].policy) == 0)
+				current = p[j].version;
+		json_object_array_add(arr, agent_json(&a[i], current, now));
+	}
+	reply_json(rep, MHD_HTTP_OK, arr);
+}
+
 static const struct route routes[] = {
 	{"POST", "/api/v1/submissions", STORE_ROLE_AGENT, true, route_submit},
 	{"GET", "/api/v1/submissions/*", STORE_ROLE_AGENT, false, route_submission},
@@ -556,6 +1401,22 @@ static const struct route routes[] = {
 	{"GET", "/api/v1/status", STORE_ROLE_ANALYST, false, route_status},
 	{"POST", "/api/v1/tokens", STORE_ROLE_ADMIN, true, route_token_create},
 	{"GET", "/metrics", STORE_ROLE_NONE, false, route_metrics},
+	{"POST", "/api/v1/agents", STORE_ROLE_AGENT, true, route_agent_enroll},
+	{"GET", "/api/v1/agents", STORE_ROLE_ANALYST, false, route_agents},
+	{"POST", "/api/v1/agents/*/heartbeat", STORE_ROLE_AGENT, true, route_agent_heartbeat},
+	{"GET", "/api/v1/agents/*/policy", STORE_ROLE_AGENT, false, route_agent_policy},
+	{"POST", "/api/v1/agents/*/policy", STORE_ROLE_ADMIN, true, route_agent_policy_set},
+	{"GET", "/api/v1/agents/*/events", STORE_ROLE_AGENT, false, route_agent_events},
+	{"POST", "/api/v1/agents/*/isolate", STORE_ROLE_ADMIN, true, route_agent_isolate},
+	{"POST", "/api/v1/agents/*/actions", STORE_ROLE_AGENT, true, route_agent_action,
+	 ACTION_BODY_MAX},
+	{"GET", "/api/v1/policies", STORE_ROLE_ANALYST, false, route_policies},
+	{"GET", "/api/v1/policies/*", STORE_ROLE_ANALYST, false, route_policy_get},
+	{"PUT", "/api/v1/policies/*", STORE_ROLE_ADMIN, true, route_policy_put,
+	 STORE_POLICY_MAX},
+	{"POST", "/api/v1/blocklist", STORE_ROLE_AGENT, true, route_block_add},
+	{"GET", "/api/v1/blocklist", STORE_ROLE_AGENT, false, route_blocklist},
+	{"GET", "/api/v1/actions", STORE_ROLE_ANALYST, false, route_actions},
 };
 
 /*
@@ -657,6 +1518,13 @@ static enum store_role http_auth(struct server *srv, struct MHD_Connection *conn
 	return role;
 }
 
+static size_t route_body_max(const struct server *srv, const struct route *route)
+{
+	if (route->fn == route_submit)
+		return srv->cfg->object_max;
+	return route->body_max ? route->body_max : JSON_BODY_MAX;
+}
+
 /* Route, token and size are checked before any body is read. 0: go on. */
 static unsigned http_admit(struct server *srv, struct request *req, const char *url,
 			   const char *method, struct reply *rep)
@@ -683,8 +1551,7 @@ static unsigned http_admit(struct server *srv, struct request *req, const char *
 		return MHD_HTTP_FORBIDDEN;
 	}
 	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
-	if (cl && strtoull(cl, NULL, 10) >
-			  (req->route->fn == route_submit ? srv->cfg->object_max : JSON_BODY_MAX)) {
+	if (cl && strtoull(cl, NULL, 10) > route_body_max(srv, req->route)) {
 		reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
 		return MHD_HTTP_CONTENT_TOO_LARGE;
 	}
@@ -730,7 +1597,7 @@ static int request_append_object(struct server *srv, struct request *req, const 
 static int request_append(struct server *srv, struct request *req, const char *data, size_t n)
 {
 	bool object = req->route->fn == route_submit;
-	size_t max = object ? srv->cfg->object_max : JSON_BODY_MAX;
+	size_t max = route_body_max(srv, req->route);
 	char *p;
 
 	if (req->too_big || !req->route->body)
@@ -784,7 +1651,7 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (time(NULL) - req->start > (time_t)srv->cfg->request_timeout)
+	if (!req->waiting && time(NULL) - req->start > (time_t)srv->cfg->request_timeout)
 		return MHD_NO; /* a client too slow to send its request is cut off */
 	if (*upload_data_size > 0) {
 		if (request_append(srv, req, upload_data, *upload_data_size) < 0)
@@ -794,6 +1661,10 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 	}
 	req->answered = true;
 	req->route->fn(srv, req, &rep);
+	if (rep.suspended) {
+		req->answered = false; /* resumed, the route runs again */
+		return MHD_YES;
+	}
 	return reply_send(conn, &rep);
 }
 
@@ -820,7 +1691,8 @@ static void http_log(void *cls, const char *fmt, va_list ap)
 
 int http_start(struct server *srv, struct http **ret)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	struct http *h = calloc(1, sizeof(*h));
 
 	if (!h)
@@ -845,6 +1717,11 @@ int http_start(struct server *srv, struct http **ret)
 		free(h);
 		return log_errno(-EIO, "http: cannot start libmicrohttpd");
 	}
+	if (waiters_start(srv) < 0) {
+		MHD_stop_daemon(h->daemon);
+		free(h);
+		return log_errno(-EAGAIN, "http: cannot start the long-poll timer");
+	}
 	*ret = h;
 	return 0;
 }
@@ -853,6 +1730,7 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
+	waiters_stop();
 	MHD_stop_daemon(h->daemon);
 	free(h);
 }

@@ -182,6 +182,7 @@ static int http_main(struct daemon_state *d, int sock, int sigfd)
 	r = store_open(d->cfg.data_dir, &srv.store);
 	if (r < 0)
 		return r;
+	server_agents_init(&srv);
 	server_rescore(&srv);
 	store_submission_requeue(srv.store, &requeued);
 	if (requeued)

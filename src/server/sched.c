@@ -46,16 +46,20 @@ int server_rescore(struct server *srv)
 	struct rescore_stats st;
 	char stored[48] = "";
 	struct timespec t0, t1;
+	int64_t detections_before;
 	int r;
 
 	if (store_rules_version_get(srv->store, stored, sizeof(stored)) == 0 &&
 	    strcmp(stored, srv->rules->version) == 0)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (store_detections_last(srv->store, &detections_before) < 0)
+		detections_before = INT64_MAX; /* none sent rather than all again */
 	r = rescore_all(srv->store, srv->rules, srv->cfg->object_max, &st);
 	if (r < 0)
 		return log_errno(r, "sched: cannot re-score the stored reports with rules %s",
 				 srv->rules->version);
+	server_event_detections(srv, detections_before);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("sched: rules %s -> %s: %zu verdicts re-scored in %.3f s, %zu changed, "
 		 "%zu reports unreadable",
@@ -220,6 +224,8 @@ static int sched_record(struct server *srv, const struct jobmsg_result *res, int
 	memcpy(v.sha256, sub.sha256, sizeof(v.sha256));
 	v.scanned_at = time(NULL);
 	r = store_result_put(srv->store, res->id, &v, buf, len);
+	if (r >= 0)
+		server_event_verdict(srv, &sub, &v);
 	if (r == -EALREADY)
 		log_warn("sched: submission %" PRId64 ": result already recorded", res->id);
 	return r;

@@ -37,6 +37,7 @@ struct server {
 };
 
 struct store_verdict;
+struct json_object;
 
 /* Fresh: clean within the clean TTL; a threat while the rules version is unchanged. */
 bool server_verdict_fresh(const struct server *srv, const struct store_verdict *v);
@@ -56,3 +57,27 @@ int server_rules_reload(struct server *srv);
 
 /* The scheduler's loop on the calling thread, until a stop signal on sigfd and drain. */
 int sched_run(struct server *srv, int sigfd);
+
+/* --- endpoint agents (events.c, and the routes in http.c) --- */
+
+#define SERVER_EVENTS_KEEP_SEC (7 * 24 * 3600) /* events older than this are pruned */
+#define SERVER_POLICY_DEFAULT  "default"
+
+/* At start: the policy `default` exists (a new store gets it), old events are pruned. */
+int server_agents_init(struct server *srv);
+/* Store the event o (its "type" and fields; o is consumed) for agent_id, 0: for all. */
+int server_event_add(struct server *srv, int64_t agent_id, struct json_object *o,
+		     int64_t *ret_id);
+/* A new version of a policy ({"type": "policy", "name", "version"}). */
+int server_event_policy(struct server *srv, int64_t agent_id, const char *name,
+			int64_t version);
+/*
+ * A submission's verdict (recorded or answered from the cache): a clean one goes to the
+ * agent it was submitted for only, a threat to every agent.
+ */
+void server_event_verdict(struct server *srv, const struct store_submission *sub,
+			  const struct store_verdict *v);
+/* Every detection after id since, as an event for every agent. */
+void server_event_detections(struct server *srv, int64_t since);
+/* Waiting event requests (long polls) look at the events again. */
+void http_events_notify(void);

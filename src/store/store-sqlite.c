@@ -24,6 +24,7 @@
 enum stmt_id {
 	STMT_VERDICT_GET,
 	STMT_TOKEN_ROLE,
+	STMT_BLOCK_GET, /* every lookup of an unknown hash */
 	STMT_MAX,
 };
 
@@ -81,6 +82,56 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta ("
 	" key TEXT PRIMARY KEY,"
 	" value TEXT NOT NULL);";
+
+/* Endpoint agents: their rows, policies (every version), events, blocklist, actions. */
+static const char schema_agents[] =
+	"CREATE TABLE IF NOT EXISTS agents ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" hostname TEXT NOT NULL,"
+	" owner TEXT NOT NULL,"
+	" version TEXT NOT NULL,"
+	" os TEXT NOT NULL,"
+	" enrolled INTEGER NOT NULL,"
+	" last_seen INTEGER NOT NULL,"
+	" policy TEXT NOT NULL DEFAULT 'default',"
+	" policy_version INTEGER NOT NULL DEFAULT 0,"
+	" isolated INTEGER NOT NULL DEFAULT 0,"
+	" cache_entries INTEGER NOT NULL DEFAULT 0,"
+	" pending INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (owner, hostname));"
+	"CREATE TABLE IF NOT EXISTS policies ("
+	" name TEXT NOT NULL,"
+	" version INTEGER NOT NULL,"
+	" body TEXT NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" PRIMARY KEY (name, version));"
+	"CREATE TABLE IF NOT EXISTS events ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" agent_id INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL,"
+	" body TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS events_created ON events (created);"
+	"CREATE TABLE IF NOT EXISTS blocklist ("
+	" sha256 TEXT PRIMARY KEY,"
+	" reason TEXT NOT NULL,"
+	" owner TEXT NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS actions ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" agent_id INTEGER NOT NULL,"
+	" time INTEGER NOT NULL,"
+	" received INTEGER NOT NULL,"
+	" host TEXT NOT NULL,"
+	" username TEXT NOT NULL,"
+	" uid INTEGER NOT NULL,"
+	" pid INTEGER NOT NULL,"
+	" path TEXT NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" verdict TEXT NOT NULL,"
+	" action TEXT NOT NULL,"
+	" result TEXT NOT NULL,"
+	" detail TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS actions_agent ON actions (agent_id, id);";
 
 static const char *const status_names[] = {
 	[STORE_QUEUED] = "queued",
@@ -203,6 +254,19 @@ static void copy_text(char *dst, size_t dstsz, sqlite3_stmt *st, int col)
 	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
 }
 
+/* The agents' tables, and submissions.agent_id in a database made before it existed. */
+static int store_db_open_agents(struct store *s)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_exec(s, schema_agents) < 0)
+		return -EIO;
+	if (sqlite3_prepare_v2(s->db, "SELECT agent_id FROM submissions LIMIT 0", -1, &st,
+			       NULL) == SQLITE_OK)
+		return 0;
+	return db_exec(s, "ALTER TABLE submissions ADD COLUMN agent_id INTEGER NOT NULL DEFAULT 0");
+}
+
 static int store_db_open(struct store *s, const char *dir)
 {
 	char path[4096];
@@ -217,7 +281,9 @@ static int store_db_open(struct store *s, const char *dir)
 	if (db_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 		       "PRAGMA foreign_keys=ON;") < 0)
 		return -EIO;
-	return db_exec(s, schema);
+	if (db_exec(s, schema) < 0)
+		return -EIO;
+	return store_db_open_agents(s);
 }
 
 int store_open(const char *dir, struct store **ret)
@@ -285,7 +351,7 @@ int store_object_open(struct store *s, const char *sha256, uint64_t max, int *re
 
 #define SUBMISSION_COLUMNS                                                                         \
 	"id, sha256, status, priority, timeout, created, started, finished, attempts, cached, "    \
-	"error, owner"
+	"error, owner, agent_id"
 
 static void submission_from_row(sqlite3_stmt *st, struct store_submission *sub)
 {
@@ -303,6 +369,7 @@ static void submission_from_row(sqlite3_stmt *st, struct store_submission *sub)
 	copy_text(sub->sha256, sizeof(sub->sha256), st, 1);
 	copy_text(sub->error, sizeof(sub->error), st, 10);
 	copy_text(sub->owner, sizeof(sub->owner), st, 11);
+	sub->agent_id = sqlite3_column_int64(st, 12);
 }
 
 int store_submission_add(struct store *s, struct store_submission *sub)
@@ -312,7 +379,8 @@ int store_submission_add(struct store *s, struct store_submission *sub)
 
 	if (db_prepare(s,
 		       "INSERT INTO submissions (sha256, status, priority, timeout, created,"
-		       " finished, agent_hold, cached, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       " finished, agent_hold, cached, owner, agent_id)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		       &st) < 0)
 		return -EIO;
 	sub->created = now_sec();
@@ -326,6 +394,7 @@ int store_submission_add(struct store *s, struct store_submission *sub)
 	sqlite3_bind_int(st, 7, sub->priority > 0);
 	sqlite3_bind_int(st, 8, sub->cached);
 	sqlite3_bind_text(st, 9, sub->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, sub->agent_id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return db_error(s, "cannot queue a submission");
 	sub->id = sqlite3_last_insert_rowid(s->db);
@@ -808,5 +877,569 @@ int store_detections_list(struct store *s, int64_t since, size_t max,
 	}
 	*ret = a;
 	*ret_n = n;
+	return 0;
+}
+
+/* --- endpoint agents --- */
+
+/* Room for one more element of size in *a; cap doubles. */
+static int array_grow(void *a, size_t *cap, size_t n, size_t size)
+{
+	void **p = a, *q;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 16;
+	q = realloc(*p, c * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+#define AGENT_COLUMNS                                                                              \
+	"id, hostname, owner, version, os, enrolled, last_seen, policy, policy_version, "          \
+	"isolated, cache_entries, pending"
+
+static void agent_from_row(sqlite3_stmt *st, struct store_agent *a)
+{
+	*a = (struct store_agent){
+		.id = sqlite3_column_int64(st, 0),
+		.enrolled = sqlite3_column_int64(st, 5),
+		.last_seen = sqlite3_column_int64(st, 6),
+		.policy_version = sqlite3_column_int64(st, 8),
+		.isolated = sqlite3_column_int(st, 9) != 0,
+		.cache_entries = sqlite3_column_int64(st, 10),
+		.pending = sqlite3_column_int64(st, 11),
+	};
+	copy_text(a->hostname, sizeof(a->hostname), st, 1);
+	copy_text(a->owner, sizeof(a->owner), st, 2);
+	copy_text(a->version, sizeof(a->version), st, 3);
+	copy_text(a->os, sizeof(a->os), st, 4);
+	copy_text(a->policy, sizeof(a->policy), st, 7);
+}
+
+static int agent_find(struct store *s, const char *owner, const char *hostname,
+		      struct store_agent *ret)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (db_prepare(s, "SELECT " AGENT_COLUMNS " FROM agents WHERE owner = ? AND hostname = ?",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hostname, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return db_error(s, "cannot read an agent");
+	agent_from_row(st, ret);
+	return 0;
+}
+
+static int agent_write(struct store *s, const struct store_agent *a, bool exists)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int64_t now = now_sec();
+
+	if (db_prepare(s,
+		       exists ? "UPDATE agents SET version = ?3, os = ?4, last_seen = ?5"
+				" WHERE owner = ?1 AND hostname = ?2"
+			      : "INSERT INTO agents (owner, hostname, version, os, enrolled,"
+				" last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, a->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->hostname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->os, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot enrol an agent");
+	return 0;
+}
+
+int store_agent_enroll(struct store *s, struct store_agent *a)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	struct store_agent old;
+	bool exists;
+	int r;
+
+	if (!store_sha256_valid(a->owner) || !a->hostname[0])
+		return -EINVAL;
+	r = agent_find(s, a->owner, a->hostname, &old);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	exists = r == 0;
+	r = agent_write(s, a, exists);
+	if (r < 0)
+		return r;
+	r = agent_find(s, a->owner, a->hostname, a);
+	if (r < 0)
+		return r;
+	return exists ? 1 : 0;
+}
+
+int store_agent_get(struct store *s, int64_t id, struct store_agent *ret)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (db_prepare(s, "SELECT " AGENT_COLUMNS " FROM agents WHERE id = ?", &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return db_error(s, "cannot read an agent");
+	agent_from_row(st, ret);
+	return 0;
+}
+
+/* An UPDATE of one agent; -ENOENT when there is no such agent. */
+static int agent_update(struct store *s, sqlite3_stmt *st)
+{
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot update an agent");
+	return sqlite3_changes(s->db) == 1 ? 0 : -ENOENT;
+}
+
+int store_agent_heartbeat(struct store *s, const struct store_agent *a)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s,
+		       "UPDATE agents SET policy_version = ?2, isolated = ?3, cache_entries = ?4,"
+		       " pending = ?5, last_seen = ?6 WHERE id = ?1",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_int64(st, 2, a->policy_version);
+	sqlite3_bind_int(st, 3, a->isolated);
+	sqlite3_bind_int64(st, 4, a->cache_entries);
+	sqlite3_bind_int64(st, 5, a->pending);
+	sqlite3_bind_int64(st, 6, now_sec());
+	return agent_update(s, st);
+}
+
+int store_agent_policy_set(struct store *s, int64_t id, const char *policy)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s, "UPDATE agents SET policy = ?2 WHERE id = ?1", &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, policy, -1, SQLITE_STATIC);
+	return agent_update(s, st);
+}
+
+int store_agents_list(struct store *s, struct store_agent **ret, size_t *ret_n)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ struct store_agent *a = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (db_prepare(s, "SELECT " AGENT_COLUMNS " FROM agents ORDER BY id", &st) < 0)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (array_grow(&a, &cap, n, sizeof(*a)) < 0)
+			return -ENOMEM;
+		agent_from_row(st, &a[n++]);
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot list the agents");
+	*ret = TAKE_PTR(a);
+	*ret_n = n;
+	return 0;
+}
+
+int store_agents_count(struct store *s, int64_t seen_since, uint64_t *ret_total,
+		       uint64_t *ret_online)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s,
+		       "SELECT count(*), coalesce(sum(CASE WHEN last_seen >= ? THEN 1 ELSE 0 END),"
+		       " 0) FROM agents",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, seen_since);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return db_error(s, "cannot count the agents");
+	*ret_total = sqlite3_column_int64(st, 0);
+	*ret_online = sqlite3_column_int64(st, 1);
+	return 0;
+}
+
+/* --- policies --- */
+
+static int policy_newest(struct store *s, const char *name, int64_t *ret_version, char **ret_body)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	const unsigned char *t;
+	int rc;
+
+	if (db_prepare(s,
+		       "SELECT version, body FROM policies WHERE name = ?"
+		       " ORDER BY version DESC LIMIT 1",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return db_error(s, "cannot read a policy");
+	*ret_version = sqlite3_column_int64(st, 0);
+	if (!ret_body)
+		return 0;
+	t = sqlite3_column_text(st, 1);
+	*ret_body = strdup(t ? (const char *)t : "{}");
+	return *ret_body ? 0 : -ENOMEM;
+}
+
+static int policy_insert(struct store *s, const char *name, const char *body, int64_t *ret_version)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int64_t v = 0;
+	int r;
+
+	r = policy_newest(s, name, &v, NULL);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (db_prepare(s, "INSERT INTO policies (name, version, body, created) VALUES (?, ?, ?, ?)",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v + 1);
+	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now_sec());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot store a policy");
+	*ret_version = v + 1;
+	return 0;
+}
+
+int store_policy_put(struct store *s, const char *name, const char *body, int64_t *ret_version)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	int r;
+
+	if (!name[0] || strlen(name) >= 65)
+		return -EINVAL;
+	if (strlen(body) > STORE_POLICY_BODY_MAX)
+		return -E2BIG;
+	if (db_exec(s, "BEGIN IMMEDIATE") < 0)
+		return -EIO;
+	r = policy_insert(s, name, body, ret_version);
+	if (r < 0) {
+		db_exec(s, "ROLLBACK");
+		return r;
+	}
+	return db_exec(s, "COMMIT");
+}
+
+int store_policy_get(struct store *s, const char *name, int64_t *ret_version, char **ret_body)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+
+	return policy_newest(s, name, ret_version, ret_body);
+}
+
+int store_policies_list(struct store *s, struct store_policy_info **ret, size_t *ret_n)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ struct store_policy_info *a = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (db_prepare(s,
+		       "SELECT p.name, p.version, p.created FROM policies p WHERE p.version ="
+		       " (SELECT max(q.version) FROM policies q WHERE q.name = p.name)"
+		       " ORDER BY p.name",
+		       &st) < 0)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (array_grow(&a, &cap, n, sizeof(*a)) < 0)
+			return -ENOMEM;
+		copy_text(a[n].name, sizeof(a[n].name), st, 0);
+		a[n].version = sqlite3_column_int64(st, 1);
+		a[n++].created = sqlite3_column_int64(st, 2);
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot list the policies");
+	*ret = TAKE_PTR(a);
+	*ret_n = n;
+	return 0;
+}
+
+/* --- events for agents --- */
+
+int store_event_add(struct store *s, int64_t agent_id, const char *body, int64_t *ret_id)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (strlen(body) >= STORE_EVENT_MAX)
+		return -E2BIG;
+	if (db_prepare(s, "INSERT INTO events (agent_id, created, body) VALUES (?, ?, ?)", &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, agent_id);
+	sqlite3_bind_int64(st, 2, now_sec());
+	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot record an event");
+	if (ret_id)
+		*ret_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int store_events_list(struct store *s, int64_t agent_id, int64_t since, size_t max,
+		      struct store_event **ret, size_t *ret_n)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ struct store_event *a = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (db_prepare(s,
+		       "SELECT id, agent_id, created, body FROM events WHERE id > ?"
+		       " AND (agent_id = 0 OR agent_id = ?) ORDER BY id LIMIT ?",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, agent_id);
+	sqlite3_bind_int64(st, 3, (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (array_grow(&a, &cap, n, sizeof(*a)) < 0)
+			return -ENOMEM;
+		a[n].id = sqlite3_column_int64(st, 0);
+		a[n].agent_id = sqlite3_column_int64(st, 1);
+		a[n].created = sqlite3_column_int64(st, 2);
+		copy_text(a[n].body, sizeof(a[n].body), st, 3);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot list the events");
+	*ret = TAKE_PTR(a);
+	*ret_n = n;
+	return 0;
+}
+
+int store_events_last(struct store *s, int64_t *ret_id)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s, "SELECT coalesce(max(id), 0) FROM events", &st) < 0)
+		return -EIO;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return db_error(s, "cannot read the last event");
+	*ret_id = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+int store_events_prune(struct store *s, int64_t before, unsigned *ret_n)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	/* The newest stays: the next id must stay above every id an agent has seen. */
+	if (db_prepare(s,
+		       "DELETE FROM events WHERE created < ?"
+		       " AND id < (SELECT max(id) FROM events)",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, before);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot prune the events");
+	if (ret_n)
+		*ret_n = sqlite3_changes(s->db);
+	return 0;
+}
+
+/* --- the blocklist --- */
+
+int store_block_add(struct store *s, struct store_block *b)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (!store_sha256_valid(b->sha256))
+		return -EINVAL;
+	if (db_prepare(s,
+		       "INSERT OR REPLACE INTO blocklist (sha256, reason, owner, created)"
+		       " VALUES (?, ?, ?, ?)",
+		       &st) < 0)
+		return -EIO;
+	b->created = now_sec();
+	sqlite3_bind_text(st, 1, b->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, b->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, b->created);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot block a hash");
+	return 0;
+}
+
+static void block_from_row(sqlite3_stmt *st, struct store_block *b)
+{
+	copy_text(b->sha256, sizeof(b->sha256), st, 0);
+	copy_text(b->reason, sizeof(b->reason), st, 1);
+	copy_text(b->owner, sizeof(b->owner), st, 2);
+	b->created = sqlite3_column_int64(st, 3);
+}
+
+int store_block_get(struct store *s, const char *sha256, struct store_block *ret)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_reset_ sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (db_prepare_cached(s, STMT_BLOCK_GET,
+			      "SELECT sha256, reason, owner, created FROM blocklist"
+			      " WHERE sha256 = ?",
+			      &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return db_error(s, "cannot read the blocklist");
+	block_from_row(st, ret);
+	return 0;
+}
+
+int store_blocklist(struct store *s, struct store_block **ret, size_t *ret_n)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ struct store_block *a = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (db_prepare(s, "SELECT sha256, reason, owner, created FROM blocklist ORDER BY created,"
+			  " sha256", &st) < 0)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (array_grow(&a, &cap, n, sizeof(*a)) < 0)
+			return -ENOMEM;
+		block_from_row(st, &a[n++]);
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot list the blocklist");
+	*ret = TAKE_PTR(a);
+	*ret_n = n;
+	return 0;
+}
+
+/* --- action reports --- */
+
+int store_action_add(struct store *s, struct store_action *a)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s,
+		       "INSERT INTO actions (agent_id, time, received, host, username, uid, pid,"
+		       " path, sha256, verdict, action, result, detail)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       &st) < 0)
+		return -EIO;
+	a->received = now_sec();
+	sqlite3_bind_int64(st, 1, a->agent_id);
+	sqlite3_bind_int64(st, 2, a->time);
+	sqlite3_bind_int64(st, 3, a->received);
+	sqlite3_bind_text(st, 4, a->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, a->user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, a->uid);
+	sqlite3_bind_int64(st, 7, a->pid);
+	sqlite3_bind_text(st, 8, a->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, a->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, a->verdict, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, a->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, a->result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, a->detail, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot record an action");
+	a->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static void action_from_row(sqlite3_stmt *st, struct store_action *a)
+{
+	*a = (struct store_action){
+		.id = sqlite3_column_int64(st, 0),
+		.agent_id = sqlite3_column_int64(st, 1),
+		.time = sqlite3_column_int64(st, 2),
+		.received = sqlite3_column_int64(st, 3),
+		.uid = sqlite3_column_int64(st, 6),
+		.pid = sqlite3_column_int64(st, 7),
+	};
+	copy_text(a->host, sizeof(a->host), st, 4);
+	copy_text(a->user, sizeof(a->user), st, 5);
+	copy_text(a->path, sizeof(a->path), st, 8);
+	copy_text(a->sha256, sizeof(a->sha256), st, 9);
+	copy_text(a->verdict, sizeof(a->verdict), st, 10);
+	copy_text(a->action, sizeof(a->action), st, 11);
+	copy_text(a->result, sizeof(a->result), st, 12);
+	copy_text(a->detail, sizeof(a->detail), st, 13);
+}
+
+int store_actions_list(struct store *s, int64_t since, int64_t agent_id, size_t max,
+		       struct store_action **ret, size_t *ret_n)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ struct store_action *a = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (db_prepare(s,
+		       "SELECT id, agent_id, time, received, host, username, uid, pid, path,"
+		       " sha256, verdict, action, result, detail FROM actions WHERE id > ?1"
+		       " AND (?2 = 0 OR agent_id = ?2) ORDER BY id LIMIT ?3",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, agent_id);
+	sqlite3_bind_int64(st, 3, (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (array_grow(&a, &cap, n, sizeof(*a)) < 0)
+			return -ENOMEM;
+		action_from_row(st, &a[n++]);
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot list the actions");
+	*ret = TAKE_PTR(a);
+	*ret_n = n;
+	return 0;
+}
+
+int store_detections_last(struct store *s, int64_t *ret_id)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s, "SELECT coalesce(max(id), 0) FROM detections", &st) < 0)
+		return -EIO;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return db_error(s, "cannot read the last detection");
+	*ret_id = sqlite3_column_int64(st, 0);
 	return 0;
 }

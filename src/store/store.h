@@ -53,6 +53,7 @@ struct store_submission {
 	bool cached;                        /* answered from a fresh verdict, never detonated */
 	char owner[65];                     /* sha256 of the submitting token */
 	char error[256];
+	int64_t agent_id; /* the agent it was submitted for (?agent=ID), 0 when none */
 };
 
 struct store_verdict {
@@ -152,3 +153,114 @@ int store_rules_version_get(struct store *s, char *ret, size_t retsz);
 /* Detections with an id above since, oldest first, at most max; *ret is malloc'd. */
 int store_detections_list(struct store *s, int64_t since, size_t max,
 			  struct store_detection **ret, size_t *ret_n);
+
+/* --- endpoint agents, their policies, events, blocklist and action reports --- */
+
+/* An enrolled endpoint agent: one per owner (its token) and hostname. */
+struct store_agent {
+	int64_t id;
+	char hostname[256];
+	char owner[65]; /* sha256 of the enrolling token */
+	char version[64];
+	char os[128];
+	int64_t enrolled, last_seen; /* unix seconds */
+	char policy[65];             /* name of the policy assigned to it */
+	int64_t policy_version;      /* the version the agent last said it applies */
+	bool isolated;
+	int64_t cache_entries, pending;
+};
+
+/*
+ * Enrol a->hostname for a->owner with a->version and a->os. Returns 1 when that owner had
+ * enrolled that hostname before (the row is updated), 0 for a new agent; fills *a.
+ */
+int store_agent_enroll(struct store *s, struct store_agent *a);
+int store_agent_get(struct store *s, int64_t id, struct store_agent *ret);
+/* A heartbeat: policy_version, isolated, cache_entries, pending and last_seen = now. */
+int store_agent_heartbeat(struct store *s, const struct store_agent *a);
+int store_agent_policy_set(struct store *s, int64_t id, const char *policy);
+/* Every agent, by id; *ret is malloc'd. */
+int store_agents_list(struct store *s, struct store_agent **ret, size_t *ret_n);
+/* How many agents, and how many were seen at or after seen_since. */
+int store_agents_count(struct store *s, int64_t seen_since, uint64_t *ret_total,
+		       uint64_t *ret_online);
+
+/*
+ * Policies: each name has versions 1, 2, ..., all kept; the body is JSON text, at most
+ * STORE_POLICY_BODY_MAX bytes (-E2BIG beyond: a request of STORE_POLICY_MAX may grow when
+ * written again with escapes).
+ */
+#define STORE_POLICY_MAX      (64u << 10)
+#define STORE_POLICY_BODY_MAX (4 * STORE_POLICY_MAX)
+
+struct store_policy_info {
+	char name[65];
+	int64_t version; /* the newest */
+	int64_t created; /* of the newest version */
+};
+
+/* A new version of name (1 for a new name): *ret_version. */
+int store_policy_put(struct store *s, const char *name, const char *body, int64_t *ret_version);
+/* The newest version of name; *ret_body is malloc'd. */
+int store_policy_get(struct store *s, const char *name, int64_t *ret_version, char **ret_body);
+int store_policies_list(struct store *s, struct store_policy_info **ret, size_t *ret_n);
+
+/*
+ * Events for agents, ids increasing. agent_id 0: for every agent. The body is the event's
+ * JSON text (at most STORE_EVENT_MAX - 1 bytes, -E2BIG beyond).
+ */
+#define STORE_EVENT_MAX 1024
+
+struct store_event {
+	int64_t id;
+	int64_t agent_id;
+	int64_t created;
+	char body[STORE_EVENT_MAX];
+};
+
+int store_event_add(struct store *s, int64_t agent_id, const char *body, int64_t *ret_id);
+/* Events after since for agent_id (its own and everyone's), oldest first, at most max. */
+int store_events_list(struct store *s, int64_t agent_id, int64_t since, size_t max,
+		      struct store_event **ret, size_t *ret_n);
+/* The greatest event id, 0 when there is none. */
+int store_events_last(struct store *s, int64_t *ret_id);
+/* Events created before `before` (unix seconds) are deleted, but for the newest. */
+int store_events_prune(struct store *s, int64_t before, unsigned *ret_n);
+
+/* Hashes every agent blocks, whatever their verdict. */
+struct store_block {
+	char sha256[65];
+	char reason[256];
+	char owner[65]; /* sha256 of the token that asked */
+	int64_t created;
+};
+
+/* Added, or its reason and time replaced when the hash is blocked already. */
+int store_block_add(struct store *s, struct store_block *b);
+int store_block_get(struct store *s, const char *sha256, struct store_block *ret);
+int store_blocklist(struct store *s, struct store_block **ret, size_t *ret_n);
+
+/* What an agent did about a file, as it reported it. */
+struct store_action {
+	int64_t id;
+	int64_t agent_id;
+	int64_t time; /* on the agent, unix seconds */
+	int64_t received;
+	char host[256];
+	char user[64];
+	int64_t uid, pid;
+	char path[4096];
+	char sha256[65];
+	char verdict[16];
+	char action[32];
+	char result[32];
+	char detail[512];
+};
+
+int store_action_add(struct store *s, struct store_action *a);
+/* Actions after since (of agent_id, or every agent's when 0), oldest first, at most max. */
+int store_actions_list(struct store *s, int64_t since, int64_t agent_id, size_t max,
+		       struct store_action **ret, size_t *ret_n);
+
+/* The greatest detection id, 0 when there is none. */
+int store_detections_last(struct store *s, int64_t *ret_id);

@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -268,6 +269,219 @@ static void tokens_are_kept_by_hash_with_their_role(void **state)
 	assert_int_equal(store_role_parse("root", &role), -EINVAL);
 }
 
+static void an_agent_enrols_once_per_token_and_hostname(void **state)
+{
+	struct fixture *f = *state;
+	struct store_agent a = {.hostname = "web-1", .version = "0.1", .os = "debian 12"}, b, got;
+	uint64_t total, online;
+
+	sha_of("agent-token", a.owner);
+	b = a;
+	assert_int_equal(store_agent_enroll(f->s, &a), 0);
+	assert_true(a.id > 0);
+	assert_string_equal(a.policy, "default");
+	snprintf(b.version, sizeof(b.version), "0.2");
+	assert_int_equal(store_agent_enroll(f->s, &b), 1);
+	assert_int_equal(b.id, a.id);
+	assert_string_equal(b.version, "0.2");
+	sha_of("another-token", b.owner);
+	assert_int_equal(store_agent_enroll(f->s, &b), 0);
+	assert_true(b.id != a.id);
+
+	a.policy_version = 3;
+	a.isolated = true;
+	a.cache_entries = 42;
+	a.pending = 2;
+	assert_int_equal(store_agent_heartbeat(f->s, &a), 0);
+	assert_int_equal(store_agent_policy_set(f->s, a.id, "servers"), 0);
+	assert_int_equal(store_agent_get(f->s, a.id, &got), 0);
+	assert_int_equal(got.policy_version, 3);
+	assert_true(got.isolated);
+	assert_int_equal(got.cache_entries, 42);
+	assert_int_equal(got.pending, 2);
+	assert_string_equal(got.policy, "servers");
+	assert_int_equal(store_agent_get(f->s, 999, &got), -ENOENT);
+	got.id = 999;
+	assert_int_equal(store_agent_heartbeat(f->s, &got), -ENOENT);
+	assert_int_equal(store_agents_count(f->s, 0, &total, &online), 0);
+	assert_int_equal(total, 2);
+	assert_int_equal(online, 2);
+	assert_int_equal(store_agents_count(f->s, INT64_MAX, &total, &online), 0);
+	assert_int_equal(online, 0);
+}
+
+static void a_policy_keeps_every_version(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *body = NULL, *big = NULL;
+	_cleanup_free_ struct store_policy_info *list = NULL;
+	size_t n;
+	int64_t v;
+
+	assert_int_equal(store_policy_get(f->s, "servers", &v, &body), -ENOENT);
+	assert_int_equal(store_policy_put(f->s, "servers", "{\"mode\":\"audit\"}", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(store_policy_put(f->s, "servers", "{\"mode\":\"block\"}", &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(store_policy_put(f->s, "default", "{}", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(store_policy_get(f->s, "servers", &v, &body), 0);
+	assert_int_equal(v, 2);
+	assert_string_equal(body, "{\"mode\":\"block\"}");
+	big = malloc(STORE_POLICY_BODY_MAX + 2);
+	assert_non_null(big);
+	memset(big, ' ', STORE_POLICY_BODY_MAX + 1);
+	big[STORE_POLICY_BODY_MAX + 1] = '\0';
+	assert_int_equal(store_policy_put(f->s, "servers", big, &v), -E2BIG);
+	assert_int_equal(store_policies_list(f->s, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].name, "default");
+	assert_string_equal(list[1].name, "servers");
+	assert_int_equal(list[1].version, 2);
+}
+
+static void events_reach_their_agent_or_every_agent(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ struct store_event *e = NULL;
+	char big[STORE_EVENT_MAX + 1];
+	int64_t a, b, c, last;
+	unsigned pruned;
+	size_t n;
+
+	assert_int_equal(store_events_last(f->s, &last), 0);
+	assert_int_equal(last, 0);
+	assert_int_equal(store_event_add(f->s, 0, "{\"type\":\"policy\"}", &a), 0);
+	assert_int_equal(store_event_add(f->s, 7, "{\"type\":\"isolate\"}", &b), 0);
+	assert_int_equal(store_event_add(f->s, 8, "{\"type\":\"unisolate\"}", &c), 0);
+	assert_true(a < b && b < c);
+	assert_int_equal(store_events_list(f->s, 7, 0, 100, &e, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(e[0].id, a);
+	assert_int_equal(e[1].id, b);
+	assert_string_equal(e[1].body, "{\"type\":\"isolate\"}");
+	free(TAKE_PTR(e));
+	assert_int_equal(store_events_list(f->s, 7, a, 100, &e, &n), 0);
+	assert_int_equal(n, 1);
+	free(TAKE_PTR(e));
+	assert_int_equal(store_events_list(f->s, 8, c, 100, &e, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_events_last(f->s, &last), 0);
+	assert_int_equal(last, c);
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(store_event_add(f->s, 0, big, NULL), -E2BIG);
+	assert_int_equal(store_events_prune(f->s, INT64_MAX, &pruned), 0);
+	assert_int_equal(pruned, 2); /* the newest stays: ids never go back */
+	free(TAKE_PTR(e));
+	assert_int_equal(store_events_list(f->s, 7, 0, 100, &e, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_events_last(f->s, &last), 0);
+	assert_int_equal(last, c);
+}
+
+static void a_blocked_hash_is_listed_with_its_reason(void **state)
+{
+	struct fixture *f = *state;
+	struct store_block b = {.reason = "ransomware on web-1"}, got;
+	_cleanup_free_ struct store_block *list = NULL;
+	size_t n;
+
+	sha_of("blocked", b.sha256);
+	sha_of("agent-token", b.owner);
+	assert_int_equal(store_block_get(f->s, b.sha256, &got), -ENOENT);
+	assert_int_equal(store_block_add(f->s, &b), 0);
+	snprintf(b.reason, sizeof(b.reason), "seen again");
+	assert_int_equal(store_block_add(f->s, &b), 0);
+	assert_int_equal(store_block_get(f->s, b.sha256, &got), 0);
+	assert_string_equal(got.reason, "seen again");
+	assert_true(got.created > 0);
+	assert_int_equal(store_blocklist(f->s, &list, &n), 0);
+	assert_int_equal(n, 1);
+	snprintf(b.sha256, sizeof(b.sha256), "not-a-hash");
+	assert_int_equal(store_block_add(f->s, &b), -EINVAL);
+}
+
+static void actions_are_listed_oldest_first_per_agent(void **state)
+{
+	struct fixture *f = *state;
+	struct store_action a = {.agent_id = 1, .time = 1700000000, .uid = 1000, .pid = 4242,
+				 .host = "web-1", .user = "alice", .path = "/tmp/x",
+				 .verdict = "malicious", .action = "kill", .result = "ok"};
+	_cleanup_free_ struct store_action *list = NULL;
+	int64_t first;
+	size_t n;
+
+	sha_of("x", a.sha256);
+	assert_int_equal(store_action_add(f->s, &a), 0);
+	first = a.id;
+	a.agent_id = 2;
+	assert_int_equal(store_action_add(f->s, &a), 0);
+	a.agent_id = 1;
+	snprintf(a.action, sizeof(a.action), "quarantine");
+	assert_int_equal(store_action_add(f->s, &a), 0);
+	assert_int_equal(store_actions_list(f->s, 0, 0, 1000, &list, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(list[0].id, first);
+	assert_string_equal(list[0].user, "alice");
+	assert_int_equal(list[0].pid, 4242);
+	free(TAKE_PTR(list));
+	assert_int_equal(store_actions_list(f->s, first, 1, 1000, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].action, "quarantine");
+	free(TAKE_PTR(list));
+	assert_int_equal(store_actions_list(f->s, 0, 0, 2, &list, &n), 0);
+	assert_int_equal(n, 2);
+}
+
+static void a_submission_remembers_its_agent(void **state)
+{
+	struct fixture *f = *state;
+	struct store_submission sub = {.status = STORE_QUEUED, .timeout_sec = 10, .agent_id = 5},
+				got;
+
+	sha_of("for-agent", sub.sha256);
+	assert_int_equal(store_submission_add(f->s, &sub), 0);
+	assert_int_equal(store_submission_get(f->s, sub.id, &got), 0);
+	assert_int_equal(got.agent_id, 5);
+}
+
+/* A database made before submissions had an agent_id gets the column at open. */
+static void an_old_database_gets_the_agent_column(void **state)
+{
+	struct fixture *f = *state;
+	struct store_submission sub = {.status = STORE_QUEUED, .timeout_sec = 10, .agent_id = 3},
+				got;
+	const char *old_schema =
+		"CREATE TABLE submissions (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+		" sha256 TEXT NOT NULL, status TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 0,"
+		" timeout INTEGER NOT NULL, created INTEGER NOT NULL,"
+		" started INTEGER NOT NULL DEFAULT 0, finished INTEGER NOT NULL DEFAULT 0,"
+		" attempts INTEGER NOT NULL DEFAULT 0, agent_hold INTEGER NOT NULL DEFAULT 0,"
+		" cached INTEGER NOT NULL DEFAULT 0, owner TEXT NOT NULL DEFAULT '',"
+		" error TEXT NOT NULL DEFAULT '');"
+		"INSERT INTO submissions (sha256, status, timeout, created)"
+		" VALUES ('old', 'done', 10, 1);";
+	char path[160];
+	sqlite3 *db;
+
+	store_close(f->s);
+	f->s = NULL;
+	snprintf(path, sizeof(path), "%s/sandtrap.db", f->data);
+	unlink(path);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, old_schema, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(f->data, &f->s), 0);
+	assert_int_equal(store_submission_get(f->s, 1, &got), 0);
+	assert_int_equal(got.agent_id, 0);
+	sha_of("new", sub.sha256);
+	assert_int_equal(store_submission_add(f->s, &sub), 0);
+	assert_int_equal(store_submission_get(f->s, sub.id, &got), 0);
+	assert_int_equal(got.agent_id, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +500,18 @@ int main(void)
 			a_cached_submission_reads_the_newest_report_of_its_object, setup, teardown),
 		cmocka_unit_test_setup_teardown(failures_and_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(tokens_are_kept_by_hash_with_their_role, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(an_agent_enrols_once_per_token_and_hostname, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_policy_keeps_every_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(events_reach_their_agent_or_every_agent, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_blocked_hash_is_listed_with_its_reason, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(actions_are_listed_oldest_first_per_agent, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_submission_remembers_its_agent, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_old_database_gets_the_agent_column, setup,
 						teardown),
 	};
 

@@ -24,15 +24,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define QUAR_MAGIC	 "sandtrap-quar-v1"
-#define QUAR_MAGIC_LEN	 16
-#define QUAR_KEY_LEN	 32
-#define QUAR_IV_LEN	 16
-#define QUAR_HDR_LEN	 (QUAR_MAGIC_LEN + QUAR_KEY_LEN + QUAR_IV_LEN)
-#define QUAR_META_MAX	 (64 * 1024)
-#define QUAR_MAX_SIZE	 (4ULL << 30)
+#define QUAR_MAGIC       "sandtrap-quar-v1"
+#define QUAR_MAGIC_LEN   16
+#define QUAR_KEY_LEN     32
+#define QUAR_IV_LEN      16
+#define QUAR_HDR_LEN     (QUAR_MAGIC_LEN + QUAR_KEY_LEN + QUAR_IV_LEN)
+#define QUAR_META_MAX    (64 * 1024)
+#define QUAR_MAX_SIZE    (4ULL << 30)
 #define QUAR_MAX_ENTRIES 100000
-#define QUAR_CHUNK	 65536
+#define QUAR_CHUNK       65536
 
 struct qheader {
 	unsigned char key[QUAR_KEY_LEN];
@@ -55,8 +55,8 @@ static void json_putp(struct json_object **o)
 }
 
 #define _cleanup_cipher_ __attribute__((cleanup(qcipher_freep)))
-#define _cleanup_md_	 __attribute__((cleanup(qmd_freep)))
-#define _cleanup_json_	 __attribute__((cleanup(json_putp)))
+#define _cleanup_md_     __attribute__((cleanup(qmd_freep)))
+#define _cleanup_json_   __attribute__((cleanup(json_putp)))
 
 static bool hex_valid(const char *s, size_t len)
 {
@@ -131,8 +131,8 @@ static int qcipher_new(const struct qheader *h, EVP_CIPHER_CTX **ret)
  * Copy in_fd (from offset off) to out_fd (-1: nowhere) through the keystream, hashing the
  * plain side: the input when hash_in, else the output. At most max bytes.
  */
-static int qstream(int in_fd, off_t off, int out_fd, EVP_CIPHER_CTX *c, bool hash_in,
-		   uint64_t max, char ret_sha[65], uint64_t *ret_size)
+static int qstream(int in_fd, off_t off, int out_fd, EVP_CIPHER_CTX *c, bool hash_in, uint64_t max,
+		   char ret_sha[65], uint64_t *ret_size)
 {
 	_cleanup_md_ EVP_MD_CTX *md = EVP_MD_CTX_new();
 	_cleanup_free_ unsigned char *in = malloc(QUAR_CHUNK), *out = malloc(QUAR_CHUNK);
@@ -316,8 +316,7 @@ static int json_str(struct json_object *o, const char *key, char *out, size_t si
 	return 0;
 }
 
-static int json_int(struct json_object *o, const char *key, int64_t min, int64_t max,
-		    int64_t *ret)
+static int json_int(struct json_object *o, const char *key, int64_t min, int64_t max, int64_t *ret)
 {
 	struct json_object *v;
 
@@ -353,8 +352,8 @@ static int qmeta_from_json(struct json_object *o, struct qentry *e)
 	e->uid = v[0];
 	e->gid = v[1];
 	e->mode = v[2];
-	e->atime = (struct timespec){ .tv_sec = v[3], .tv_nsec = v[4] };
-	e->mtime = (struct timespec){ .tv_sec = v[5], .tv_nsec = v[6] };
+	e->atime = (struct timespec){.tv_sec = v[3], .tv_nsec = v[4]};
+	e->mtime = (struct timespec){.tv_sec = v[5], .tv_nsec = v[6]};
 	e->size = v[7];
 	e->quarantined_at = v[8];
 	return 0;
@@ -684,14 +683,14 @@ int quarantine_get(const char *qdir, const char *id, struct qentry *ret)
 /* The temporary file's content, owner, mode and times; durable when this returns. */
 static int restore_fill(int qfd, const struct qentry *e, int fd)
 {
-	const struct timespec times[2] = { e->atime, e->mtime };
+	const struct timespec times[2] = {e->atime, e->mtime};
 	int r;
 
 	r = qbin_extract(qfd, e, fd);
 	if (r < 0)
 		return r;
-	if (fchown(fd, e->uid, e->gid) < 0 || fchmod(fd, e->mode) < 0 ||
-	    futimens(fd, times) < 0 || fsync(fd) < 0)
+	if (fchown(fd, e->uid, e->gid) < 0 || fchmod(fd, e->mode) < 0 || futimens(fd, times) < 0 ||
+	    fsync(fd) < 0)
 		return neg_errno();
 	return 0;
 }

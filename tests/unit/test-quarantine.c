@@ -39,7 +39,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const struct timespec times[2] = { { 1600000000, 123456789 }, { 1500000000, 987654321 } };
+	const struct timespec times[2] = {{1600000000, 123456789}, {1500000000, 987654321}};
 	struct file_hashes h;
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test-quarantine.XXXXXX");
@@ -48,7 +48,10 @@ static int setup(void **state)
 	snprintf(f->qdir, sizeof(f->qdir), "%s/state/quarantine", f->dir);
 	snprintf(f->path, sizeof(f->path), "%s/evil", f->dir);
 	f->content = malloc(CONTENT_LEN);
-	memcpy(f->content, "\x7f" "ELF\x02\x01\x01", 7);
+	memcpy(f->content,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
 	for (size_t i = 7; i < CONTENT_LEN; i++)
 		f->content[i] = (unsigned char)(i * 7 + (i >> 9));
 	hash_buf(f->content, CONTENT_LEN, &h);
@@ -164,7 +167,10 @@ static void test_neutralised(void **state)
 
 	assert_int_equal(file_read_all(bin, 2 * CONTENT_LEN, &buf, &len), 0);
 	assert_true(len > CONTENT_LEN);
-	assert_memory_not_equal(buf, "\x7f" "ELF", 4);
+	assert_memory_not_equal(buf,
+				"\x7f"
+				"ELF",
+				4);
 	assert_memory_equal(buf, "sandtrap-quar-v1", 16);
 	assert_null(memmem(buf, len, f->content, 64));
 	assert_null(memmem(buf, len, f->content + 4096, 64));

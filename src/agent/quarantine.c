@@ -282,7 +282,8 @@ static int qmeta_write(int dfd, const struct qentry *e)
 	const char *s;
 	int r;
 
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s)
 		return -ENOMEM;
 	snprintf(tmp, sizeof(tmp), "%s.json.tmp", e->id);

@@ -88,6 +88,13 @@ static int allow_parse(const char *s, struct allow_addr *ret)
 	return allow_host(buf, false, ret);
 }
 
+int respond_allow_check(const char *allow)
+{
+	struct allow_addr a;
+
+	return allow ? allow_parse(allow, &a) : -EINVAL;
+}
+
 static void rules_allow(FILE *f, const struct allow_addr *a)
 {
 	const char *fam = a->v6 ? "ip6" : "ip";

@@ -360,23 +360,26 @@ static int qmeta_from_json(struct json_object *o, struct qentry *e)
 	return 0;
 }
 
-static int qmeta_parse(const char *buf, size_t len, struct qentry *ret)
+int quarantine_meta_parse(const char *buf, size_t len, struct qentry *ret)
 {
 	_cleanup_json_ struct json_object *o = NULL;
-	struct json_tokener *tok = json_tokener_new_ex(8);
+	struct json_tokener *tok;
 	enum json_tokener_error err;
 	size_t end;
 
+	if (len > QUAR_META_MAX)
+		return -EBADMSG;
+	tok = json_tokener_new_ex(8);
 	if (!tok)
 		return -ENOMEM;
-	o = json_tokener_parse_ex(tok, buf, len);
+	o = json_tokener_parse_ex(tok, buf, (int)len);
 	err = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	if (!o || err != json_tokener_success || !json_object_is_type(o, json_type_object))
 		return -EBADMSG;
 	for (; end < len; end++)
-		if (!strchr(" \t\r\n", buf[end]))
+		if (buf[end] != ' ' && buf[end] != '\t' && buf[end] != '\r' && buf[end] != '\n')
 			return -EBADMSG;
 	return qmeta_from_json(o, ret);
 }
@@ -398,7 +401,7 @@ static int qmeta_read(int dfd, const char *id, struct qentry *ret)
 	if (r == -EFBIG)
 		r = -EBADMSG;
 	if (r >= 0)
-		r = qmeta_parse(buf, len, &e);
+		r = quarantine_meta_parse(buf, len, &e);
 	if (r >= 0 && strcmp(e.id, id) != 0)
 		r = -EBADMSG;
 	if (r < 0)

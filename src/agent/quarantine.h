@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -43,3 +44,5 @@ int quarantine_get(const char *qdir, const char *id, struct qentry *ret);
  */
 int quarantine_restore(const char *qdir, const char *id, const char *to);
 int quarantine_delete(const char *qdir, const char *id);
+/* An entry's metadata (ID.json) from len bytes, checked whole: -EBADMSG when it is bad. */
+int quarantine_meta_parse(const char *buf, size_t len, struct qentry *ret);

@@ -24,6 +24,8 @@ int respond_kill(dev_t dev, ino_t ino, const pid_t *pids, size_t n_pids, unsigne
  * docs/agent-response.md.
  */
 int respond_isolate(const char *const *allow, size_t n_allow);
+/* One allowed address as respond_isolate takes it: 0, or -EINVAL (for checking a config). */
+int respond_allow_check(const char *allow);
 int respond_isolate_lift(void);
 /* 1 isolated, 0 not, -errno. */
 int respond_isolated(void);

@@ -10,7 +10,6 @@
 #include "fileio.h"
 #include "log.h"
 #include "macros.h"
-#include "path.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -515,9 +514,9 @@ static int absolute_path(const char *path, char *out, size_t size)
 		return neg_errno();
 	else
 		n = snprintf(out, size, "%s/%s", cwd, path);
+	/* not simplified: "a/../b" is not "b" when a is a symlink */
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;
-	path_simplify(out);
 	return 0;
 }
 

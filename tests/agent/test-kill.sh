@@ -25,6 +25,14 @@ all_dead() {
 	local p
 	for p in "$@"; do dead "$p" || return 1; done
 }
+# wait_exe PID PATH: until PID has exec'd PATH (a fork of the shell is bash for a moment)
+wait_exe() {
+	for _ in $(seq 100); do
+		[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
 wait_lines() {
 	for _ in $(seq 100); do
 		[ "$(wc -l <"$1" 2>/dev/null)" -ge "$2" ] && return 0
@@ -45,6 +53,24 @@ echo $! >>"$1/tree.pids"
 wait
 SCRIPT
 chmod 0755 "$work/tree.sh"
+cat >"$work/forker.sh" <<'SCRIPT'
+#!/bin/bash
+for _ in $(seq 300); do
+	"$1/other" 1000 &
+	echo $! >>"$1/fork.pids"
+	sleep 0.01
+done
+wait
+SCRIPT
+chmod 0755 "$work/forker.sh"
+
+# running PATH: pids whose executable is PATH
+running() {
+	local d
+	for d in /proc/[0-9]*; do
+		[ "$(readlink "$d/exe" 2>/dev/null)" = "$1" ] && echo "${d#/proc/}"
+	done
+}
 
 # --- by executable: two processes running the object ---
 "$work/evil" 1000 &
@@ -54,7 +80,9 @@ e2=$!
 "$work/other" 1000 &
 bystander=$!
 started+=("$e1" "$e2" "$bystander")
-sleep 0.2
+wait_exe "$e1" "$work/evil"
+wait_exe "$e2" "$work/evil"
+wait_exe "$bystander" "$work/other"
 out=$("$helper" kill "$work/evil")
 check "the two processes running the object are reported killed" test "$out" = "killed 2"
 wait "$e1"
@@ -93,6 +121,21 @@ check "a pid and its descendants are killed" test "$out" = "killed 4"
 wait "$tree"
 check "the given pid was killed by SIGKILL" test $? = 137
 check "the given pid's descendants are dead" all_dead "${kids[@]}"
+
+# --- a script forking while it is killed: nothing escapes ---
+"$work/forker.sh" "$work" &
+forker=$!
+started+=("$forker")
+wait_lines "$work/fork.pids" 20
+out=$("$helper" kill "$work/forker.sh")
+wait "$forker"
+check "a script that keeps forking is killed" test $? = 137
+mapfile -t kids <"$work/fork.pids"
+started+=("${kids[@]}")
+check "every child it had started is dead" all_dead "${kids[@]}"
+check "no process of its binary is left but the unrelated one" \
+	test "$(running "$work/other" | grep -vx "$bystander" | while read -r p; do
+		dead "$p" || echo "$p"; done)" = ""
 
 # --- the caller itself runs the object: it is spared ---
 out=$("$work/helper" kill "$work/helper")

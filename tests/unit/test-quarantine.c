@@ -317,6 +317,29 @@ static void test_refuses_symlink(void **state)
 	assert_int_equal(qdir_count(f), 0);
 }
 
+static void test_relative_path(void **state)
+{
+	struct fixture *f = *state;
+	struct qentry a, b, *list = NULL;
+	char cwd[256], second[160];
+	size_t n;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(f->dir), 0);
+	assert_int_equal(quarantine_add(f->qdir, "evil", -1, f->sha256, "T", &a), 0);
+	assert_int_equal(chdir(cwd), 0);
+	assert_string_equal(a.path, f->path);
+
+	snprintf(second, sizeof(second), "%s/second", f->dir);
+	assert_int_equal(file_create_at(AT_FDCWD, second, "2", 1, 0600), 0);
+	assert_int_equal(quarantine_add(f->qdir, second, -1, NULL, "T", &b), 0);
+	assert_int_equal(quarantine_list(f->qdir, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_true(list[0].quarantined_at <= list[1].quarantined_at);
+	assert_string_not_equal(list[0].id, list[1].id);
+	free(list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +351,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_sha256, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relative_path, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

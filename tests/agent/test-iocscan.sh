@@ -10,6 +10,7 @@ work=$(mktemp -d /tmp/sandtrap-iocscan.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 . "$(dirname "$0")/../tap.sh"
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
 
 t=$work/tree
 mkdir -p "$t/a/b/c/d" "$t/mnt" "$t/other"

@@ -22,6 +22,7 @@ cleanup() {
 trap cleanup EXIT
 
 . "$(dirname "$0")/../tap.sh"
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
 
 in_a() { ip netns exec "$a" "$@"; }
 in_b() { ip netns exec "$b" "$@"; }
@@ -33,7 +34,7 @@ isolated_is() { test "$(in_a "$helper" isolated)" = "$1"; }
 
 nft list ruleset >"$work/host-before" 2>&1
 
-ip netns add "$a" || { echo "1..0 # SKIP cannot create network namespaces"; exit 0; }
+ip netns add "$a" || { echo "not ok 1 - create the network namespace $a"; echo 1..1; exit 1; }
 ip netns add "$b"
 ip -n "$a" link add st0a type veth peer name st0b netns "$b"
 ip -n "$a" addr add 10.231.0.1/24 dev st0a

@@ -12,6 +12,7 @@ work=$(mktemp -d /tmp/sandtrap-qcli.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 . "$(dirname "$0")/../tap.sh"
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
 
 state=$work/state
 q() { "$sandtrap" quarantine "$@" --state "$state"; }

@@ -537,10 +537,8 @@ static int qentry_store(int dfd, int src, const char *sha256, struct qentry *e)
 	int r;
 
 	r = qbin_write(dfd, e->id, src, e->sha256, &e->size);
-	if (r >= 0 && sha256 && strcmp(sha256, e->sha256) != 0) {
-		log_error("quarantine: '%s' has sha256 %s, not %s", e->path, e->sha256, sha256);
+	if (r >= 0 && sha256 && strcmp(sha256, e->sha256) != 0)
 		r = -ESTALE;
-	}
 	if (r >= 0)
 		r = qbin_extract(dfd, e, -1);
 	if (r >= 0)
@@ -579,6 +577,8 @@ int quarantine_add(const char *qdir, const char *path, int fd, const char *sha25
 	qentry_fill(&e, &st, threat);
 
 	r = qentry_store(dfd, src, sha256, &e);
+	if (r == -ESTALE)
+		return log_errno(r, "quarantine: '%s' has sha256 %s, not %s", pe, e.sha256, sha256);
 	if (r < 0)
 		return log_errno(r, "quarantine: cannot store '%s'", pe);
 	r = original_unlink(e.path, &st);

@@ -43,7 +43,8 @@ test-asan: deps
 			-Dbuildtype=debug
 	ninja -C $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=1 meson test -C $(ASAN_BUILD) --print-errorlogs \
-		--suite unit --suite fuzz --suite integration --suite safety --suite server
+		--suite unit --suite fuzz --suite integration --suite safety --suite server \
+		--suite agent
 
 bench: build
 	ninja -j1 -C $(BUILD) bench

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -27,12 +28,21 @@ struct qentry {
 /*
  * Move path (its content read through fd when fd >= 0, else opened without following a
  * symlink) into the quarantine at qdir; the original is gone when this returns >= 0.
+ * sha256 (lower-case hex, or NULL) is what the content must hash to: -ESTALE when it does
+ * not, or when path is no longer the file fd reads. Files over 4 GiB: -EFBIG.
+ * The layout of the store: docs/agent-response.md.
  */
 int quarantine_add(const char *qdir, const char *path, int fd, const char *sha256,
 		   const char *threat, struct qentry *ret);
 /* Every entry, oldest first; *ret malloc'd. */
 int quarantine_list(const char *qdir, struct qentry **ret, size_t *ret_n);
 int quarantine_get(const char *qdir, const char *id, struct qentry *ret);
-/* Back to to (NULL: the original path); -EEXIST if something is there. The entry goes. */
+/*
+ * Back to to (NULL: the original path); -EEXIST if something is there. The entry goes.
+ * -EBADMSG when the stored content no longer hashes to the entry's sha256 (nothing is
+ * written) or the metadata is damaged; -EINVAL for an id that is not 32 hex digits.
+ */
 int quarantine_restore(const char *qdir, const char *id, const char *to);
 int quarantine_delete(const char *qdir, const char *id);
+/* An entry's metadata (ID.json) from len bytes, checked whole: -EBADMSG when it is bad. */
+int quarantine_meta_parse(const char *buf, size_t len, struct qentry *ret);

@@ -11,3 +11,5 @@ int cmd_submit(int argc, char **argv);
 int cmd_lookup(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+/* sandtrap quarantine list|show|restore|delete: the agent's quarantine (STATE/quarantine). */
+int cmd_quarantine(int argc, char **argv);

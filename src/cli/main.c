@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "lookup", cmd_lookup, "the server's cached verdict for a file or sha256" },
 	{ "report", cmd_report, "a submission's report from the server" },
 	{ "status", cmd_status, "the server's status: slots, queue, rules" },
+	{ "quarantine", cmd_quarantine, "the agent's quarantine: list, show, restore, delete" },
 	{ "token", cmd_token, "create an API token in a server's data dir (token create)" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "show this help" },

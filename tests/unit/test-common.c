@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "hash.h"
 #include "macros.h"
+#include "parse.h"
 #include "path.h"
 
 #include <fcntl.h>
@@ -79,6 +80,21 @@ static void path_simplify_collapses_dots_and_slashes(void **state)
 	simplify("relative/../x", "relative/../x");
 }
 
+static void parse_u64_takes_the_whole_string_only(void **state)
+{
+	static const char *const bad[] = { "", " 5", "\t5", "+5", "-5", "5 ", "5x", "0x10", "11" };
+	uint64_t v = 0;
+
+	assert_int_equal(parse_u64("5", 0, 10, &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(parse_u64("007", 0, 10, &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(parse_u64("18446744073709551615", 0, UINT64_MAX, &v), 0);
+	assert_int_equal(parse_u64("18446744073709551616", 0, UINT64_MAX, &v), -EINVAL);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(parse_u64(bad[i], 0, 10, &v), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +102,7 @@ int main(void)
 		cmocka_unit_test(escape_hides_control_bytes),
 		cmocka_unit_test(read_all_refuses_more_than_the_limit),
 		cmocka_unit_test(path_simplify_collapses_dots_and_slashes),
+		cmocka_unit_test(parse_u64_takes_the_whole_string_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,8 +129,21 @@ static int verdict_exit(struct json_object *v)
 	return strcmp(r, "clean") == 0 ? EXIT_CLEAN : EXIT_THREAT;
 }
 
+/* Unix seconds as a local ISO-8601 date-time with its offset: 2026-12-04T10:15:02+0100. */
+static const char *time_local(int64_t t, char *buf, size_t bufsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || !localtime_r(&tt, &tm) ||
+	    strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%S%z", &tm) == 0)
+		snprintf(buf, bufsz, "unknown");
+	return buf;
+}
+
 static void verdict_print(struct json_object *v)
 {
+	char when[40];
 	const char *threat = jstr(v, "threat");
 	struct json_object *t = json_object_object_get(v, "techniques");
 	const char *tech = t ? json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN) : NULL;
@@ -138,7 +151,9 @@ static void verdict_print(struct json_object *v)
 	printf("Verdict: %s (score %s)%s%s\n", jstr(v, "verdict"), jstr(v, "score"),
 	       threat ? " threat " : "", threat ? threat : "");
 	printf("  sha256 %s\n  rules %s, scanned at %s, %s\n", jstr(v, "sha256"),
-	       jstr(v, "rules_version"), jstr(v, "scanned_at"),
+	       jstr(v, "rules_version"),
+	       time_local(json_object_get_int64(json_object_object_get(v, "scanned_at")), when,
+			  sizeof(when)),
 	       json_object_get_boolean(json_object_object_get(v, "fresh")) ? "fresh" : "stale");
 	if (tech && strcmp(tech, "[]") != 0)
 		printf("  techniques %s\n", tech);

@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -35,6 +36,9 @@
  */
 #define CONNECTION_MEMORY (16u << 10)
 #define TOKEN_CACHE    64 /* tokens whose role is kept in memory: one lookup per request saved */
+#define MULTIPART_FIELD  "file"
+#define MULTIPART_BUFFER (64u << 10)
+#define MULTIPART_SLACK  (64u << 10) /* boundaries, part headers and small fields */
 
 struct http {
 	struct server *srv;
@@ -74,6 +78,14 @@ struct request {
 	bool no_space; /* the upload did not fit on the data directory's disk */
 	time_t start;
 	bool answered;
+	/* multipart/form-data: the object is the field named "file" (MULTIPART_FIELD) */
+	struct server *srv;
+	bool multipart;
+	struct MHD_PostProcessor *pp;
+	uint64_t raw;     /* multipart bytes received, the framing included */
+	bool file_seen;   /* a "file" field began */
+	bool file_done;   /* ... and another part followed it */
+	bool multipart_bad;
 };
 
 /* --- replies --- */
@@ -260,6 +272,12 @@ static void route_submit(struct server *srv, struct request *req, struct reply *
 	if (req->no_space)
 		return reply_error(rep, MHD_HTTP_INSUFFICIENT_STORAGE,
 				   "the server's disk is full: try again later");
+	if (req->multipart_bad)
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "a malformed multipart body, or more than one file field");
+	if (req->multipart && !req->file_seen)
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "a multipart body needs the object in a field named file");
 	if (req->len == 0)
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
 				   "empty body: send the object's bytes");
@@ -657,6 +675,23 @@ static enum store_role http_auth(struct server *srv, struct MHD_Connection *conn
 	return role;
 }
 
+static bool request_multipart(const struct request *req)
+{
+	const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+						     "Content-Type");
+
+	return req->route->fn == route_submit && ct &&
+	       strncasecmp(ct, "multipart/form-data", strlen("multipart/form-data")) == 0;
+}
+
+/* The largest body a route takes; a multipart object may bring its framing. */
+static uint64_t request_body_max(const struct server *srv, const struct request *req)
+{
+	if (req->route->fn != route_submit)
+		return JSON_BODY_MAX;
+	return srv->cfg->object_max + (request_multipart(req) ? MULTIPART_SLACK : 0);
+}
+
 /* Route, token and size are checked before any body is read. 0: go on. */
 static unsigned http_admit(struct server *srv, struct request *req, const char *url,
 			   const char *method, struct reply *rep)
@@ -683,12 +718,22 @@ static unsigned http_admit(struct server *srv, struct request *req, const char *
 		return MHD_HTTP_FORBIDDEN;
 	}
 	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
-	if (cl && strtoull(cl, NULL, 10) >
-			  (req->route->fn == route_submit ? srv->cfg->object_max : JSON_BODY_MAX)) {
+	if (cl && strtoull(cl, NULL, 10) > request_body_max(srv, req)) {
 		reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
 		return MHD_HTTP_CONTENT_TOO_LARGE;
 	}
 	return 0;
+}
+
+/* The multipart parser, never from inside its own callback. false: the body was malformed. */
+static bool request_multipart_end(struct request *req)
+{
+	bool ok = true;
+
+	if (req->pp)
+		ok = MHD_destroy_post_processor(req->pp) == MHD_YES;
+	req->pp = NULL;
+	return ok;
 }
 
 static void request_drop_body(struct request *req)
@@ -757,6 +802,68 @@ static int request_append(struct server *srv, struct request *req, const char *d
 	return 0;
 }
 
+/*
+ * A part of a multipart body: the "file" field goes to the object's unnamed file as a raw
+ * body would; other fields are ignored; a second file field is refused.
+ */
+static enum MHD_Result multipart_part(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *filename, const char *content_type,
+				      const char *transfer_encoding, const char *data,
+				      uint64_t off, size_t size)
+{
+	struct request *req = cls;
+
+	if (!key || strcmp(key, MULTIPART_FIELD) != 0) {
+		req->file_done = req->file_seen;
+		return MHD_YES;
+	}
+	if (off == 0 && (req->file_done || (req->file_seen && req->len > 0))) {
+		req->multipart_bad = true;
+		return MHD_NO;
+	}
+	req->file_seen = true;
+	if (size == 0)
+		return MHD_YES;
+	if (req->len + size > req->srv->cfg->object_max) {
+		req->too_big = true;
+		return MHD_NO;
+	}
+	if (request_append_object(req->srv, req, data, size) < 0)
+		return MHD_NO;
+	return req->no_space ? MHD_NO : MHD_YES;
+}
+
+/* Raw multipart bytes through libmicrohttpd's parser; a refusal drops the rest. */
+static int multipart_feed(struct server *srv, struct request *req, const char *data, size_t n)
+{
+	if (req->too_big || req->multipart_bad || req->no_space || !req->pp)
+		return 0;
+	req->raw += n;
+	if (req->raw > srv->cfg->object_max + MULTIPART_SLACK)
+		req->too_big = true;
+	else if (MHD_post_process(req->pp, data, n) == MHD_NO && !req->too_big && !req->no_space)
+		req->multipart_bad = true;
+	if (req->too_big || req->multipart_bad || req->no_space) {
+		request_multipart_end(req);
+		request_drop_body(req);
+	}
+	return 0;
+}
+
+/* A multipart submission gets its parser; -EINVAL (answered 400) without a boundary. */
+static int request_multipart_start(struct request *req, struct reply *rep)
+{
+	if (!request_multipart(req))
+		return 0;
+	req->multipart = true;
+	req->pp = MHD_create_post_processor(req->conn, MULTIPART_BUFFER, multipart_part, req);
+	if (!req->pp) {
+		reply_error(rep, MHD_HTTP_BAD_REQUEST, "a multipart body needs a boundary");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *url,
 				   const char *method, const char *version, const char *upload_data,
 				   size_t *upload_data_size, void **con_cls)
@@ -770,11 +877,13 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 		if (!req)
 			return MHD_NO;
 		req->conn = conn;
+		req->srv = srv;
 		req->fd = -1;
 		req->start = time(NULL);
 		*con_cls = req;
 		__atomic_add_fetch(&srv->requests, 1, __ATOMIC_RELAXED);
-		if (http_admit(srv, req, url, method, &rep) != 0) {
+		if (http_admit(srv, req, url, method, &rep) != 0 ||
+		    request_multipart_start(req, &rep) < 0) {
 			req->answered = true;
 			return reply_send(conn, &rep);
 		}
@@ -787,11 +896,15 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 	if (time(NULL) - req->start > (time_t)srv->cfg->request_timeout)
 		return MHD_NO; /* a client too slow to send its request is cut off */
 	if (*upload_data_size > 0) {
-		if (request_append(srv, req, upload_data, *upload_data_size) < 0)
+		if (req->multipart)
+			multipart_feed(srv, req, upload_data, *upload_data_size);
+		else if (request_append(srv, req, upload_data, *upload_data_size) < 0)
 			return MHD_NO;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (req->pp && !request_multipart_end(req))
+		req->multipart_bad = true;
 	req->answered = true;
 	req->route->fn(srv, req, &rep);
 	return reply_send(conn, &rep);
@@ -804,6 +917,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 
 	if (!req)
 		return;
+	request_multipart_end(req);
 	request_drop_body(req);
 	free(req);
 	*con_cls = NULL;

@@ -12,8 +12,6 @@
 #include "jobmsg.h"
 #include "log.h"
 #include "macros.h"
-#include "rescore.h"
-#include "ruleset.h"
 
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -39,56 +37,6 @@ bool server_verdict_fresh(const struct server *srv, const struct store_verdict *
 	same = strcmp(v->rules_version, srv->rules_version) == 0;
 	pthread_mutex_unlock((pthread_mutex_t *)&srv->lock);
 	return same;
-}
-
-int server_rescore(struct server *srv)
-{
-	struct rescore_stats st;
-	char stored[48] = "";
-	struct timespec t0, t1;
-	int r;
-
-	if (store_rules_version_get(srv->store, stored, sizeof(stored)) == 0 &&
-	    strcmp(stored, srv->rules->version) == 0)
-		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = rescore_all(srv->store, srv->rules, srv->cfg->object_max, &st);
-	if (r < 0)
-		return log_errno(r, "sched: cannot re-score the stored reports with rules %s",
-				 srv->rules->version);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_info("sched: rules %s -> %s: %zu verdicts re-scored in %.3f s, %zu changed, "
-		 "%zu reports unreadable",
-		 stored[0] ? stored : "(none)", srv->rules->version, st.reports,
-		 (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, st.changed,
-		 st.failed);
-	return 0;
-}
-
-int server_rules_reload(struct server *srv)
-{
-	struct config_rules_dir held;
-	const char *dir =
-		config_rules_pick(srv->rules_installed, srv->rules_configured, &held);
-	struct ruleset *rs;
-	char err[512] = "";
-	int r;
-
-	r = ruleset_load(dir, NULL, &rs, err, sizeof(err));
-	config_rules_done(&held);
-	if (r < 0)
-		return log_errno(r, "sched: SIGHUP: cannot load the rules in '%s', keeping %s: %s",
-				 dir, srv->rules_version, err);
-	if (srv->rules_owned)
-		ruleset_free(srv->rules);
-	/* The inherited rules belong to the parent's memory image: never freed here. */
-	srv->rules = rs;
-	srv->rules_owned = true;
-	r = server_rescore(srv);
-	pthread_mutex_lock(&srv->lock);
-	snprintf(srv->rules_version, sizeof(srv->rules_version), "%s", rs->version);
-	pthread_mutex_unlock(&srv->lock);
-	return r;
 }
 
 void server_wake(struct server *srv)
@@ -318,7 +266,7 @@ int sched_run(struct server *srv, int sigfd)
 			if (read(sigfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
-				server_rules_reload(srv);
+				server_rescorer_request(srv, true);
 				continue;
 			}
 			if (!stopping) {

@@ -34,6 +34,14 @@ struct server {
 	unsigned busy;
 	int64_t running[SERVER_SLOTS_MAX];
 	uint64_t analyses_done, analyses_failed, cache_hits, requests, submissions;
+
+	/* The re-scoring thread (rescorer.c) and its requests, under rescore_lock. */
+	pthread_t rescorer;
+	bool rescorer_started;
+	pthread_mutex_t rescore_lock;
+	pthread_cond_t rescore_cond; /* a request came, or one ended */
+	bool rescore_wanted, reload_wanted, rescoring, rescorer_stop;
+	uint64_t rescores_done;
 };
 
 struct store_verdict;
@@ -51,8 +59,21 @@ void http_stop(struct http *h);
  * (at start) or the rules were reloaded. Logs and returns -errno on failure.
  */
 int server_rescore(struct server *srv);
-/* SIGHUP: load the rules again (config_rules_pick()) and re-score if their version changed. */
+/*
+ * Load the rules again (config_rules_pick()) and re-score if their version changed. On the
+ * re-scoring thread only: it replaces srv->rules.
+ */
 int server_rules_reload(struct server *srv);
+
+/*
+ * The re-scoring thread: loads the rules and re-scores off the scheduler's thread, one
+ * at a time. A request never waits: with reload, the rules are loaded again first (SIGHUP,
+ * a rules upload); without, the stored verdicts are re-scored if their rules version is
+ * not the loaded one (at start). Stop waits for a re-score that is running.
+ */
+int server_rescorer_start(struct server *srv);
+void server_rescorer_request(struct server *srv, bool reload);
+void server_rescorer_stop(struct server *srv);
 
 /* The scheduler's loop on the calling thread, until a stop signal on sigfd and drain. */
 int sched_run(struct server *srv, int sigfd);

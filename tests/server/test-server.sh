@@ -203,6 +203,11 @@ check "the verdict lookup: verdict, threat, score, scanned_at, rules_version, fr
 	body_has '(.verdict | test("suspicious|malicious")) and (.threat | length > 0) and .score > 0 and .scanned_at > 0 and (.rules_version | startswith("rules-")) and .fresh == true'
 "$sandtrap" lookup --server "$base" --token "$agent" "$src/samples/demo/dropper.sh" >/dev/null 2>&1
 check "sandtrap lookup FILE: exit status 1 for a threat" test $? = 1
+"$sandtrap" lookup --server "$base" --token "$agent" "$src/samples/demo/dropper.sh" \
+	>"$work/lookup.out" 2>&1
+check "lookup prints when it was scanned as a local ISO-8601 date-time" \
+	grep -qE 'scanned at [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4},' \
+	"$work/lookup.out"
 "$sandtrap" lookup --server "$base" --token "$agent" "$(sha256sum "$work/clean.sh" | cut -d' ' -f1)" >/dev/null 2>&1
 check "sandtrap lookup SHA256: exit status 0 for clean" test $? = 0
 
@@ -238,11 +243,15 @@ check "a slow job is accepted (202 queued)" bash -c "test $code = 202 && jq -e '
 check "the slow job starts running" wait_status "$slow_id" running
 kill -9 "$pid"
 { wait "$pid"; } 2>/dev/null
-# The HTTP process notices its privileged parent is gone and stops; wait for the port.
-for _ in $(seq 100); do
-	ss -ltnH "sport = :$port" | grep -q . || break
-	sleep 0.1
-done
+# The HTTP process dies with its privileged parent (parent-death signal): the port is free.
+port_free() {
+	for _ in $(seq 10); do
+		ss -ltnH "sport = :$port" | grep -q . || return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the port is free within 1 s of the kill -9" port_free
 check "after kill -9 the job is kept, running or queued again, not lost" \
 	bash -c "sqlite3 -cmd '.timeout 5000' '$data/sandtrap.db' 'select status from submissions where id = $slow_id' | grep -qxE 'running|queued'"
 printf '# a config file\nnode-name = node-from-config\nclean-ttl = 3600\n' >"$work/sandtrapd.conf"
@@ -294,13 +303,29 @@ rules:
       match: [[{type: proc_exec, path: /root/Downloads/sample, argv: [sh]}]]
       nomatch: [[{type: proc_exec, path: /usr/bin/ls, argv: [ls]}]]
 RULE
+# A long re-score: the dropper's report stored again under 3,000 other sha256s.
+sqlite3 -cmd ".timeout 5000" "$data/sandtrap.db" "
+CREATE TEMP TABLE fake AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
+	WHERE i < 3000) SELECT 1000000 + i AS id, lower(hex(randomblob(32))) AS sha FROM n;
+INSERT INTO verdicts SELECT sha, verdict, threat, score, techniques, scanned_at, rules_version
+	FROM fake, (SELECT * FROM verdicts WHERE sha256 = '$dropper_sha');
+INSERT INTO reports SELECT id, sha, path, created
+	FROM fake, (SELECT * FROM reports WHERE submission_id = $dropper_id);"
+rescores_before=$(grep -c 'verdicts re-scored in' "$work/server.log")
 done_before=$(metric 'sandtrap_analyses_total{result="done"}')
 "$sandtrap" rules install "$work/newrules" --data "$data" >"$work/install.out" 2>&1
 check "rules install of a rule set with a rule matching the clean sample: exit status 0" \
 	test $? = 0
 check "it tells the running server" grep -q "reloads them" "$work/install.out"
+printf '#!/bin/sh\necho submitted during a re-score\n' >"$work/during.sh"
+http POST /api/v1/submissions "$agent" --data-binary "@$work/during.sh"
+during_id=$(jq -r .id "$work/body")
+check "a submission made during a long re-score completes" wait_done "$during_id"
+check "while the re-score still runs (dispatch is not blocked by it)" \
+	test "$(grep -c 'verdicts re-scored in' "$work/server.log")" = "$rescores_before"
+done_before=$((done_before + 1))
 rescored() {
-	for _ in $(seq 100); do
+	for _ in $(seq 900); do
 		curl -s -H "Authorization: Bearer $agent" "$base/api/v1/verdicts/$clean_sha" |
 			jq -e '.verdict != "clean"' >/dev/null && return 0
 		sleep 0.1

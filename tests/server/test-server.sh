@@ -224,6 +224,27 @@ check "sandtrap status shows the slots and the rules" grep -q "rules_version" "$
 check "stored objects have no exec bits" \
 	bash -c "test -n \"\$(find '$data/objects' -type f)\" && test -z \"\$(find '$data/objects' -type f -perm /111)\""
 
+# --- multipart uploads: the object in the field named file ---
+printf '#!/bin/sh\necho uploaded as a form\n' >"$work/form.sh"
+form_sha=$(sha256sum "$work/form.sh" | cut -d' ' -f1)
+http POST /api/v1/submissions "$agent" -F "file=@$work/form.sh" -F note=ignored
+check "a multipart upload (curl -F file=@...) is queued with the file's sha256" \
+	body_has --arg s "$form_sha" '.status == "queued" and .sha256 == $s'
+form_id=$(jq -r .id "$work/body")
+check "and analysed from exactly the file's bytes" wait_done "$form_id"
+http GET "/api/v1/submissions/$form_id/report" "$analyst"
+check "its report shows the script's output" body_has '.output.text | contains("uploaded as a form")'
+http POST /api/v1/submissions "$agent" -F "other=@$work/form.sh"
+check "a multipart body without a file field: 400 with a JSON error" \
+	bash -c "test $code = 400 && jq -e .error '$work/body'"
+http POST /api/v1/submissions "$agent" -F "file=@$work/form.sh" -F "file=@$work/clean.sh"
+check "a multipart body with two file fields: 400" code_is 400
+http POST /api/v1/submissions "$agent" -F "file=@$work/big"
+check "a multipart file over --max-object: 413" code_is 413
+http POST /api/v1/submissions "$agent" -H "Content-Type: multipart/form-data" --data-binary x
+check "multipart without a boundary: 400" code_is 400
+check "the server still answers after the multipart refusals" curl -fs "$base/metrics"
+
 # --- the verdict cache ---
 done_before=$(metric 'sandtrap_analyses_total{result="done"}')
 http POST /api/v1/submissions "$agent" --data-binary "@$src/samples/demo/dropper.sh"

@@ -164,9 +164,9 @@ static void verdict_print(struct json_object *v)
 static const char submit_usage[] =
 	"Usage: sandtrap submit [OPTIONS] FILE\n"
 	"\n"
-	"Send FILE to sandtrapd for analysis. With --wait, show its progress (queued,\n"
-	"running, done) and then the verdict. A file with a fresh verdict is answered from\n"
-	"the server's cache without running again.\n"
+	"Send FILE to sandtrapd for analysis. With --wait, show its progress (queued ->\n"
+	"running -> scoring -> done) and then the verdict. A file with a fresh verdict is\n"
+	"answered from the server's cache without running again.\n"
 	"\n"
 	"Options:\n"
 	"  --wait             wait for the verdict\n"
@@ -175,7 +175,34 @@ static const char submit_usage[] =
 	"  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP "\n"
 	"Exit status: 0 clean (or queued, without --wait), 1 threat found, 2 error.\n";
 
-/* Polls until done or failed, printing each status as it changes, from `first` on. */
+static const char *const submit_steps[] = {"queued", "running", "scoring", "done"};
+
+static int submit_step(const char *phase)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(submit_steps); i++)
+		if (strcmp(phase, submit_steps[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * The steps from last to phase. A step shorter than the polling interval (scoring a
+ * sample that dropped nothing takes milliseconds) is shown too: every detonated
+ * submission passes through each step in order.
+ */
+static void submit_show_steps(const char *last, const char *phase)
+{
+	int from = last[0] ? submit_step(last) : -1, to = submit_step(phase);
+
+	if (from < 0 || to < 0 || to <= from) {
+		fprintf(stderr, "%s%s", last[0] ? " -> " : "", phase);
+		return;
+	}
+	for (int i = from + 1; i <= to; i++)
+		fprintf(stderr, " -> %s", submit_steps[i]);
+}
+
+/* Polls until done or failed, printing each step as it changes, from `first` on. */
 static int submit_wait(struct server_cli *s, int64_t id, const char *first,
 		       struct json_object **ret)
 {
@@ -187,15 +214,17 @@ static int submit_wait(struct server_cli *s, int64_t id, const char *first,
 	snprintf(path, sizeof(path), "/api/v1/submissions/%" PRId64, id);
 	for (;;) {
 		struct json_object *o = server_get(s, "submit", path, 200);
-		const char *st = jstr(o, "status");
+		const char *st = jstr(o, "status"), *phase = jstr(o, "phase");
 
 		if (!st) {
 			json_object_put(o);
 			return -EIO;
 		}
-		if (strcmp(st, last) != 0) {
-			fprintf(stderr, "%s%s", last[0] ? " -> " : "", st);
-			snprintf(last, sizeof(last), "%s", st);
+		if (!phase)
+			phase = st; /* a server from before phases */
+		if (strcmp(phase, last) != 0) {
+			submit_show_steps(last, phase);
+			snprintf(last, sizeof(last), "%s", phase);
 		}
 		if (strcmp(st, "done") == 0 || strcmp(st, "failed") == 0) {
 			fprintf(stderr, "\n");

@@ -109,6 +109,21 @@ static int worker_report_fd(struct report *rep, int *ret_fd)
 	return 0;
 }
 
+struct worker_note {
+	int sock;
+	int64_t id;
+};
+
+/* The HTTP process shows "scoring" from here on (GET /api/v1/submissions/{id}). */
+static void worker_on_judging(void *userdata)
+{
+	const struct worker_note *n = userdata;
+	int r = jobmsg_progress_send(n->sock, n->id, JOBMSG_PHASE_SCORING);
+
+	if (r < 0)
+		log_errno(r, "detonator: job %lld: cannot send its progress", (long long)n->id);
+}
+
 static int worker_analyse(const struct detonator_config *cfg, const struct jobmsg_job *job,
 			  const char *dir, char *why, size_t whysz, int *ret_fd)
 {
@@ -126,6 +141,8 @@ static int worker_analyse(const struct detonator_config *cfg, const struct jobms
 	o.report_dir = report_dir;
 	o.rules = cfg->rules;
 	o.image_dir = cfg->image_dir;
+	o.on_judging = worker_on_judging;
+	o.userdata = &(struct worker_note){.sock = cfg->sock, .id = job->id};
 
 	r = capture_new(&cap);
 	if (r < 0) {

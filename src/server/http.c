@@ -185,6 +185,8 @@ static struct json_object *submission_json(struct server *srv, const struct stor
 	json_object_object_add(o, "id", json_object_new_int64(s->id));
 	json_object_object_add(o, "sha256", json_object_new_string(s->sha256));
 	json_object_object_add(o, "status", json_object_new_string(store_status_name(s->status)));
+	json_object_object_add(o, "phase",
+			       json_object_new_string(server_submission_phase(srv, s)));
 	json_object_object_add(o, "priority",
 			       json_object_new_string(s->priority > 0 ? "high" : "normal"));
 	json_object_object_add(o, "timeout", json_object_new_int(s->timeout_sec));

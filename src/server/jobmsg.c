@@ -134,6 +134,11 @@ int jobmsg_result_recv(int sock, struct jobmsg_result *ret, int *ret_fd)
 	if (r == 0)
 		return -ECONNRESET;
 	ret->why[sizeof(ret->why) - 1] = '\0';
+	if (ret->magic == JOBMSG_PROGRESS_MAGIC && fd < 0 && ret->id > 0 &&
+	    ret->status == JOBMSG_PHASE_SCORING) {
+		*ret_fd = -1;
+		return 1;
+	}
 	if (ret->magic != JOBMSG_MAGIC || ret->id <= 0 || ret->status > 0 ||
 	    (ret->status == 0) != jobmsg_fd_regular(fd)) {
 		if (fd >= 0)
@@ -142,4 +147,11 @@ int jobmsg_result_recv(int sock, struct jobmsg_result *ret, int *ret_fd)
 	}
 	*ret_fd = fd;
 	return 0;
+}
+
+int jobmsg_progress_send(int sock, int64_t id, enum jobmsg_phase phase)
+{
+	struct jobmsg_result note = {.magic = JOBMSG_PROGRESS_MAGIC, .status = phase, .id = id};
+
+	return jobmsg_send(sock, &note, sizeof(note), -1);
 }

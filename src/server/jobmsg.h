@@ -14,6 +14,12 @@
 #define JOBMSG_MAGIC       0x53544a42u /* "STJB" */
 #define JOBMSG_TIMEOUT_MAX 3600u
 #define JOBMSG_WHY_MAX     200
+/* A result message with this magic is a progress note: status is a phase, no descriptor. */
+#define JOBMSG_PROGRESS_MAGIC 0x53544a50u /* "STJP" */
+
+enum jobmsg_phase {
+	JOBMSG_PHASE_SCORING = 1, /* the detonation has ended, the verdict is being made */
+};
 
 struct jobmsg_job {
 	uint32_t magic;
@@ -41,5 +47,10 @@ int jobmsg_job_recv(int sock, struct jobmsg_job *ret, int *ret_fd);
 
 /* fd: the report, or -1 when the job failed. */
 int jobmsg_result_send(int sock, const struct jobmsg_result *res, int fd);
-/* As jobmsg_job_recv(); *ret_fd is -1 when no report came. -ECONNRESET at EOF. */
+/*
+ * As jobmsg_job_recv(); *ret_fd is -1 when no report came. -ECONNRESET at EOF.
+ * 0: a result; 1: a progress note (ret->status is the enum jobmsg_phase, no descriptor).
+ */
 int jobmsg_result_recv(int sock, struct jobmsg_result *ret, int *ret_fd);
+/* The worker's note that job id has reached phase. */
+int jobmsg_progress_send(int sock, int64_t id, enum jobmsg_phase phase);

@@ -53,10 +53,34 @@ static void sched_slot_set(struct server *srv, int64_t old, int64_t new)
 	for (unsigned i = 0; i < SERVER_SLOTS_MAX; i++)
 		if (srv->running[i] == old) {
 			srv->running[i] = new;
+			srv->scoring[i] = false;
 			srv->busy += new ? 1 : -1;
 			break;
 		}
 	pthread_mutex_unlock(&srv->lock);
+}
+
+/* The detonator says a job's detonation has ended: it is being judged. */
+static void sched_slot_scoring(struct server *srv, int64_t id)
+{
+	pthread_mutex_lock(&srv->lock);
+	for (unsigned i = 0; i < SERVER_SLOTS_MAX; i++)
+		if (srv->running[i] == id)
+			srv->scoring[i] = true;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+const char *server_submission_phase(struct server *srv, const struct store_submission *sub)
+{
+	bool scoring = false;
+
+	if (sub->status != STORE_RUNNING)
+		return store_status_name(sub->status);
+	pthread_mutex_lock(&srv->lock);
+	for (unsigned i = 0; i < SERVER_SLOTS_MAX; i++)
+		scoring = scoring || (srv->running[i] == sub->id && srv->scoring[i]);
+	pthread_mutex_unlock(&srv->lock);
+	return scoring ? "scoring" : "running";
 }
 
 static bool sched_slot_has(struct server *srv, int64_t id)
@@ -219,6 +243,10 @@ static int sched_read_result(struct server *srv)
 	}
 	if (r < 0)
 		return r;
+	if (r == 1) {
+		sched_slot_scoring(srv, res.id);
+		return 0;
+	}
 	sched_result(srv, &res, fd);
 	if (fd >= 0)
 		close(fd);

@@ -42,6 +42,8 @@ struct server {
 	pthread_cond_t rescore_cond; /* a request came, or one ended */
 	bool rescore_wanted, reload_wanted, rescoring, rescorer_stop;
 	uint64_t rescores_done;
+
+	bool scoring[SERVER_SLOTS_MAX]; /* under lock: running[i] is being judged */
 };
 
 struct store_verdict;
@@ -49,6 +51,8 @@ struct store_verdict;
 /* Fresh: clean within the clean TTL; a threat while the rules version is unchanged. */
 bool server_verdict_fresh(const struct server *srv, const struct store_verdict *v);
 void server_wake(struct server *srv);
+/* queued, running, scoring (the detonation ended, the verdict is being made), done, failed */
+const char *server_submission_phase(struct server *srv, const struct store_submission *sub);
 
 struct http;
 int http_start(struct server *srv, struct http **ret);

@@ -190,6 +190,31 @@ status=$?
 check "submit --wait of a clean script (env for server and token): exit status 0" test "$status" = 0
 check "its verdict is clean" grep -q "^Verdict: clean" "$work/clean.out"
 clean_id=$(sed -n 's/^submission \([0-9]*\):.*/\1/p' "$work/clean.err")
+check "submit --wait prints each step: queued -> running -> scoring -> done" \
+	grep -q "^queued -> running -> scoring -> done$" "$work/clean.err"
+
+# --- the scoring phase: the detonation has ended, the verdict is being made ---
+# Judging 120 MB of dropped files (hashes, YARA) takes long enough to be seen.
+printf '#!/bin/sh\nfor i in 1 2 3; do head -c 40000000 /dev/urandom >/tmp/drop$i.bin; done\n' \
+	>"$work/drops.sh"
+http POST "/api/v1/submissions?timeout=30" "$agent" --data-binary "@$work/drops.sh"
+drops_id=$(jq -r .id "$work/body")
+watch_phases() {
+	local p
+	for _ in $(seq 1500); do
+		p=$(curl -s -H "Authorization: Bearer $agent" "$base/api/v1/submissions/$drops_id" |
+			jq -r .phase)
+		echo "$p"
+		[ "$p" = done ] || [ "$p" = failed ] && return 0
+		sleep 0.02
+	done
+}
+watch_phases | uniq >"$work/phases.txt"
+echo "# phases seen: $(tr '\n' ' ' <"$work/phases.txt")"
+check "the submission's phase shows scoring while its verdict is made" \
+	grep -qx scoring "$work/phases.txt"
+check "the phases come in order and end in done" \
+	bash -c "tr '\n' ' ' <'$work/phases.txt' | grep -qE '^(queued )?(running )?scoring done \$'"
 
 http GET "/api/v1/submissions/$dropper_id" "$agent"
 check "the submission is done with its verdict" \

@@ -31,7 +31,16 @@ struct server_cli {
 	const char *arg;
 };
 
-enum { OPT_SERVER = 256, OPT_TOKEN, OPT_CACERT, OPT_JSON, OPT_WAIT, OPT_PRIORITY, OPT_TIMEOUT };
+enum {
+	OPT_SERVER = 256,
+	OPT_TOKEN,
+	OPT_CACERT,
+	OPT_JSON,
+	OPT_WAIT,
+	OPT_PRIORITY,
+	OPT_TIMEOUT,
+	OPT_CONFIG,
+};
 
 static const struct option options[] = {
 	{ "server", required_argument, NULL, OPT_SERVER },
@@ -41,6 +50,7 @@ static const struct option options[] = {
 	{ "wait", no_argument, NULL, OPT_WAIT },
 	{ "priority", required_argument, NULL, OPT_PRIORITY },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -62,6 +72,9 @@ static int server_cli_parse(struct server_cli *s, const char *cmd, const char *u
 			break;
 		case OPT_CACERT:
 			s->c.cacert = optarg;
+			break;
+		case OPT_CONFIG:
+			s->c.config = optarg;
 			break;
 		case OPT_JSON:
 			s->json = true;
@@ -173,7 +186,8 @@ static const char submit_usage[] =
 	"  --priority P       high (an agent holding a user's access) or normal\n"
 	"  --timeout SEC      analysis time (default: the server's)\n"
 	"  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP "\n"
-	"Exit status: 0 clean (or queued, without --wait), 1 threat found, 2 error.\n";
+	"Exit status: 0 clean (or queued, without --wait), 1 threat found, 2 error.\n"
+	"\n" CLIENT_CONFIG_HELP;
 
 static const char *const submit_steps[] = {"queued", "running", "scoring", "done"};
 

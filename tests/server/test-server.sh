@@ -270,6 +270,32 @@ http POST /api/v1/submissions "$agent" -H "Content-Type: multipart/form-data" --
 check "multipart without a boundary: 400" code_is 400
 check "the server still answers after the multipart refusals" curl -fs "$base/metrics"
 
+# --- the CLI's config file: flags, then the environment, then the file ---
+mkdir -p "$work/xdg/sandtrap"
+printf '# the CLI config\nserver = %s\ntoken = %s\n' "$base" "$analyst" >"$work/xdg/sandtrap/cli.conf"
+chmod 0644 "$work/xdg/sandtrap/cli.conf"
+env -u SANDTRAP_SERVER -u SANDTRAP_TOKEN XDG_CONFIG_HOME="$work/xdg" "$sandtrap" status \
+	>/dev/null 2>"$work/conf.err"
+check "a config file with a token that others may read is refused (exit status 2)" test $? = 2
+check "and the refusal says why and how to fix it" \
+	grep -q "others may read it.*chmod 600" "$work/conf.err"
+chmod 0600 "$work/xdg/sandtrap/cli.conf"
+check "status with server and token from \$XDG_CONFIG_HOME/sandtrap/cli.conf (0600)" \
+	env -u SANDTRAP_SERVER -u SANDTRAP_TOKEN XDG_CONFIG_HOME="$work/xdg" "$sandtrap" status
+cp "$work/xdg/sandtrap/cli.conf" "$work/named.conf"
+check "--config FILE names the file" \
+	env -u SANDTRAP_SERVER -u SANDTRAP_TOKEN "$sandtrap" status --config "$work/named.conf"
+check "the environment wins over the file" bash -c "! SANDTRAP_TOKEN=$agent \
+	XDG_CONFIG_HOME='$work/xdg' '$sandtrap' status"
+check "a flag wins over the environment and the file" \
+	env SANDTRAP_TOKEN="$agent" XDG_CONFIG_HOME="$work/xdg" "$sandtrap" status --token "$analyst"
+printf 'token: %s\n' "$analyst" >"$work/bad.conf"
+chmod 0600 "$work/bad.conf"
+"$sandtrap" status --config "$work/bad.conf" >/dev/null 2>"$work/conf.err"
+check "a malformed config line is an error naming file:line" grep -q "bad.conf:1:" "$work/conf.err"
+check "a missing --config file is an error" \
+	bash -c "! '$sandtrap' status --config '$work/none.conf'"
+
 # --- the verdict cache ---
 done_before=$(metric 'sandtrap_analyses_total{result="done"}')
 http POST /api/v1/submissions "$agent" --data-binary "@$src/samples/demo/dropper.sh"

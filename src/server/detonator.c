@@ -165,6 +165,63 @@ static int worker_analyse(const struct detonator_config *cfg, const struct jobms
 	return r;
 }
 
+static bool worker_sha256_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == 64;
+}
+
+/*
+ * The dropped files the analysis saved (report/dropped/<sha256>, 0400, root's) cross to
+ * the HTTP process as read-only descriptors, one message each, before the result: it
+ * stores them; nothing it could write to is handed over, and it never reads this
+ * directory by path.
+ */
+static void worker_send_artefacts(const struct detonator_config *cfg, int64_t id,
+				  const char *dir)
+{
+	char path[256];
+	_cleanup_close_ int dfd = -1;
+	uint64_t total = 0;
+	unsigned sent = 0;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/report/dropped", dir);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return; /* nothing was dropped */
+	d = fdopendir(dup(dfd));
+	if (!d)
+		return;
+	while ((de = readdir(d)) && sent < JOBMSG_ARTEFACTS_MAX) {
+		_cleanup_close_ int fd = -1;
+		struct stat st;
+		int r;
+
+		if (!worker_sha256_name(de->d_name))
+			continue;
+		fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    (uint64_t)st.st_size > JOBMSG_ARTEFACT_MAX ||
+		    total + (uint64_t)st.st_size > JOBMSG_ARTEFACTS_BYTES_MAX)
+			continue;
+		r = jobmsg_artefact_send(cfg->sock, id, de->d_name, fd);
+		if (r < 0) {
+			log_errno(r, "detonator: job %lld: cannot send artefact %s", (long long)id,
+				  de->d_name);
+			break;
+		}
+		total += (uint64_t)st.st_size;
+		sent++;
+	}
+	closedir(d);
+}
+
 /* The worker: one job, one guest, one result message, then it exits. */
 static int worker_main(const struct detonator_config *cfg, const struct jobmsg_job *job, int obj_fd)
 {
@@ -179,6 +236,8 @@ static int worker_main(const struct detonator_config *cfg, const struct jobmsg_j
 		snprintf(res.why, sizeof(res.why), "cannot prepare the job: %s", strerror(-r));
 	else
 		r = worker_analyse(cfg, job, dir, res.why, sizeof(res.why), &report_fd);
+	if (r >= 0)
+		worker_send_artefacts(cfg, job->id, dir);
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 
 	res.status = r < 0 ? r : 0;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TOKEN_LEN_MIN  16
@@ -29,6 +30,7 @@
 #define REPORT_MAX     (512ull << 20)
 #define PARAM_MAX      80
 #define DETECTIONS_MAX 1000 /* per answer: a client pages on with since=<last id> */
+#define ARTEFACT_MAX   (64ull << 20) /* the largest dropped file a report saves */
 #define HTTP_THREADS   2
 /*
  * Per connection: request headers and buffers. libmicrohttpd zeroes it for every request
@@ -52,6 +54,7 @@ struct reply {
 	int fd;        /* > 0: a file to send instead of body, size bytes */
 	uint64_t size;
 	const char *ctype;
+	char disposition[128]; /* a download: Content-Disposition */
 };
 
 struct request;
@@ -71,6 +74,7 @@ struct request {
 	enum store_role role;
 	char token_sha256[65]; /* who asks: submissions remember it as their owner */
 	char param[PARAM_MAX];
+	char param2[PARAM_MAX]; /* a second "*" of the pattern */
 	char *body; /* JSON bodies, small */
 	int fd;     /* an object upload goes to an unnamed file in the data directory */
 	size_t len, cap;
@@ -123,6 +127,12 @@ static enum MHD_Result reply_queue(struct MHD_Connection *conn, struct reply *re
 	MHD_add_response_header(r, "Content-Type", rep->ctype);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (rep->disposition[0]) {
+		/* Never rendered or run by a browser: saved as an opaque file. */
+		MHD_add_response_header(r, "Content-Disposition", rep->disposition);
+		MHD_add_response_header(r, "Content-Security-Policy",
+					"default-src 'none'; sandbox");
+	}
 	if (rep->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"sandtrap\"");
 	ret = MHD_queue_response(conn, rep->status, r);
@@ -567,6 +577,85 @@ static void route_detections(struct server *srv, struct request *req, struct rep
 	reply_json(rep, MHD_HTTP_OK, a);
 }
 
+static struct json_object *artefact_json(const struct store_artefact *a)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "sha256", json_string_or_null(a->sha256));
+	json_object_object_add(o, "size", json_object_new_int64((int64_t)a->size));
+	json_object_object_add(o, "path", json_object_new_string(a->path));
+	json_object_object_add(o, "saved", json_object_new_boolean(a->saved));
+	if (!a->saved)
+		json_object_object_add(o, "reason", json_object_new_string(a->reason));
+	return o;
+}
+
+/* The files a submission's sample dropped: each with its sha256, size, guest path. */
+static void route_artefacts(struct server *srv, struct request *req, struct reply *rep)
+{
+	_cleanup_free_ struct store_artefact *a = NULL;
+	struct store_submission sub;
+	struct json_object *arr;
+	size_t n = 0;
+
+	if (submission_lookup(srv, req, &sub, rep) < 0)
+		return;
+	if (store_artefacts_list(srv->store, sub.id, &a, &n) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot read the artefacts");
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, artefact_json(&a[i]));
+	reply_json(rep, MHD_HTTP_OK, arr);
+}
+
+/* A saved artefact of this submission: true, or an error answered. */
+static bool artefact_saved(struct server *srv, int64_t id, const char *sha256, struct reply *rep)
+{
+	_cleanup_free_ struct store_artefact *a = NULL;
+	size_t n = 0;
+
+	if (store_artefacts_list(srv->store, id, &a, &n) < 0) {
+		reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the artefacts");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i].saved && strcmp(a[i].sha256, sha256) == 0)
+			return true;
+	reply_error(rep, MHD_HTTP_NOT_FOUND, "no saved artefact with this sha256");
+	return false;
+}
+
+/* One artefact's bytes, as an attachment a browser saves and never opens. */
+static void route_artefact(struct server *srv, struct request *req, struct reply *rep)
+{
+	struct store_submission sub;
+	struct stat st;
+	int fd;
+
+	if (submission_lookup(srv, req, &sub, rep) < 0)
+		return;
+	if (!sha256_valid(req->param2))
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "a sha256 is 64 lower-case hex digits");
+	if (!artefact_saved(srv, sub.id, req->param2, rep))
+		return;
+	if (store_object_open(srv->store, req->param2, ARTEFACT_MAX, &fd) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot read the artefact");
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot read the artefact");
+	}
+	*rep = (struct reply){.status = MHD_HTTP_OK,
+			      .fd = fd,
+			      .size = (uint64_t)st.st_size,
+			      .ctype = "application/octet-stream"};
+	snprintf(rep->disposition, sizeof(rep->disposition), "attachment; filename=\"%s.bin\"",
+		 req->param2);
+}
+
 static const struct route routes[] = {
 	{"POST", "/api/v1/submissions", STORE_ROLE_AGENT, true, route_submit},
 	{"GET", "/api/v1/submissions/*", STORE_ROLE_AGENT, false, route_submission},
@@ -576,6 +665,8 @@ static const struct route routes[] = {
 	{"GET", "/api/v1/status", STORE_ROLE_ANALYST, false, route_status},
 	{"POST", "/api/v1/tokens", STORE_ROLE_ADMIN, true, route_token_create},
 	{"GET", "/metrics", STORE_ROLE_NONE, false, route_metrics},
+	{"GET", "/api/v1/submissions/*/artefacts", STORE_ROLE_ANALYST, false, route_artefacts},
+	{"GET", "/api/v1/submissions/*/artefacts/*", STORE_ROLE_ANALYST, false, route_artefact},
 };
 
 /*
@@ -617,17 +708,23 @@ static void token_cache_put(const char *sha256, enum store_role role)
 
 /* --- dispatch --- */
 
-/* Segment by segment; one "*" captures a segment of at most PARAM_MAX - 1 bytes. */
-static bool route_match(const char *pattern, const char *url, char *param)
+/*
+ * Segment by segment; each "*" captures a segment of at most PARAM_MAX - 1 bytes, the
+ * first into param, the second into param2.
+ */
+static bool route_match(const char *pattern, const char *url, char *param, char *param2)
 {
+	unsigned stars = 0;
+
 	while (*pattern && *url) {
 		if (*pattern == '*') {
 			size_t n = strcspn(url, "/");
+			char *dst = stars++ == 0 ? param : param2;
 
 			if (n == 0 || n >= PARAM_MAX)
 				return false;
-			memcpy(param, url, n);
-			param[n] = '\0';
+			memcpy(dst, url, n);
+			dst[n] = '\0';
 			url += n;
 			pattern++;
 			continue;
@@ -640,11 +737,11 @@ static bool route_match(const char *pattern, const char *url, char *param)
 
 /* The route for url and method; *ret_status 404 or 405 when none. */
 static const struct route *route_find(const char *url, const char *method, char *param,
-				      unsigned *ret_status)
+				      char *param2, unsigned *ret_status)
 {
 	*ret_status = MHD_HTTP_NOT_FOUND;
 	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
-		if (!route_match(routes[i].pattern, url, param))
+		if (!route_match(routes[i].pattern, url, param, param2))
 			continue;
 		if (strcmp(routes[i].method, method) == 0)
 			return &routes[i];
@@ -702,7 +799,7 @@ static unsigned http_admit(struct server *srv, struct request *req, const char *
 	unsigned status;
 	bool need_auth;
 
-	req->route = route_find(url, method, req->param, &status);
+	req->route = route_find(url, method, req->param, req->param2, &status);
 	if (!req->route) {
 		reply_error(rep, status,
 			    status == MHD_HTTP_NOT_FOUND ? "no such endpoint"

@@ -3,6 +3,8 @@
 
 #include "macros.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -100,6 +102,24 @@ static int jobmsg_fd_regular(int fd)
 	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static bool jobmsg_sha256_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == 64;
+}
+
+static bool jobmsg_fd_bounded(int fd, uint64_t max)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       (uint64_t)st.st_size <= max;
+}
+
 int jobmsg_job_recv(int sock, struct jobmsg_job *ret, int *ret_fd)
 {
 	int fd = -1, r;
@@ -139,6 +159,16 @@ int jobmsg_result_recv(int sock, struct jobmsg_result *ret, int *ret_fd)
 		*ret_fd = -1;
 		return 1;
 	}
+	if (ret->magic == JOBMSG_ARTEFACT_MAGIC) {
+		if (ret->id <= 0 || ret->status != 0 || !jobmsg_sha256_valid(ret->why) ||
+		    !jobmsg_fd_bounded(fd, JOBMSG_ARTEFACT_MAX)) {
+			if (fd >= 0)
+				close(fd);
+			return -EBADMSG;
+		}
+		*ret_fd = fd;
+		return 2;
+	}
 	if (ret->magic != JOBMSG_MAGIC || ret->id <= 0 || ret->status > 0 ||
 	    (ret->status == 0) != jobmsg_fd_regular(fd)) {
 		if (fd >= 0)
@@ -154,4 +184,12 @@ int jobmsg_progress_send(int sock, int64_t id, enum jobmsg_phase phase)
 	struct jobmsg_result note = {.magic = JOBMSG_PROGRESS_MAGIC, .status = phase, .id = id};
 
 	return jobmsg_send(sock, &note, sizeof(note), -1);
+}
+
+int jobmsg_artefact_send(int sock, int64_t id, const char *sha256, int fd)
+{
+	struct jobmsg_result a = {.magic = JOBMSG_ARTEFACT_MAGIC, .id = id};
+
+	snprintf(a.why, sizeof(a.why), "%s", sha256);
+	return jobmsg_send(sock, &a, sizeof(a), fd);
 }

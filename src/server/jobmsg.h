@@ -17,6 +17,17 @@
 /* A result message with this magic is a progress note: status is a phase, no descriptor. */
 #define JOBMSG_PROGRESS_MAGIC 0x53544a50u /* "STJP" */
 
+/*
+ * A result message with this magic is a dropped file: why is its sha256 (64 hex digits),
+ * the descriptor the saved copy, read-only. Sent before the job's result, at most
+ * JOBMSG_ARTEFACTS_MAX of them, each at most JOBMSG_ARTEFACT_MAX bytes and
+ * JOBMSG_ARTEFACTS_BYTES_MAX in all (the report's own limits for dropped files).
+ */
+#define JOBMSG_ARTEFACT_MAGIC      0x53544a41u /* "STJA" */
+#define JOBMSG_ARTEFACT_MAX        (64ull << 20)
+#define JOBMSG_ARTEFACTS_BYTES_MAX (512ull << 20)
+#define JOBMSG_ARTEFACTS_MAX       1000
+
 enum jobmsg_phase {
 	JOBMSG_PHASE_SCORING = 1, /* the detonation has ended, the verdict is being made */
 };
@@ -49,8 +60,12 @@ int jobmsg_job_recv(int sock, struct jobmsg_job *ret, int *ret_fd);
 int jobmsg_result_send(int sock, const struct jobmsg_result *res, int fd);
 /*
  * As jobmsg_job_recv(); *ret_fd is -1 when no report came. -ECONNRESET at EOF.
- * 0: a result; 1: a progress note (ret->status is the enum jobmsg_phase, no descriptor).
+ * 0: a result; 1: a progress note (ret->status is the enum jobmsg_phase, no descriptor);
+ * 2: an artefact (ret->why its sha256, *ret_fd a regular file of at most
+ * JOBMSG_ARTEFACT_MAX bytes).
  */
 int jobmsg_result_recv(int sock, struct jobmsg_result *ret, int *ret_fd);
+/* A dropped file of job id: fd (kept by the caller) holds the bytes whose sha256 is given. */
+int jobmsg_artefact_send(int sock, int64_t id, const char *sha256, int fd);
 /* The worker's note that job id has reached phase. */
 int jobmsg_progress_send(int sock, int64_t id, enum jobmsg_phase phase);

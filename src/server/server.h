@@ -44,6 +44,9 @@ struct server {
 	uint64_t rescores_done;
 
 	bool scoring[SERVER_SLOTS_MAX]; /* under lock: running[i] is being judged */
+	/* Artefacts received for running[i]: the scheduler's thread only. */
+	uint64_t artefact_bytes[SERVER_SLOTS_MAX];
+	unsigned artefact_count[SERVER_SLOTS_MAX];
 };
 
 struct store_verdict;

@@ -244,6 +244,19 @@ int store_files_object_open(int dirfd, const char *sha256, uint64_t max, int *re
 	return 0;
 }
 
+int store_files_object_exists(int dirfd, const char *sha256)
+{
+	char name[128];
+	struct stat st;
+
+	if (!store_sha256_valid(sha256))
+		return -EINVAL;
+	snprintf(name, sizeof(name), "objects/%.2s/%s.gz", sha256, sha256);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return S_ISREG(st.st_mode) ? 1 : 0;
+	return errno == ENOENT ? 0 : neg_errno();
+}
+
 int store_files_report_put(int dirfd, int64_t id, const char *buf, size_t len, char *ret_name,
 			   size_t namesz)
 {

@@ -152,3 +152,24 @@ int store_rules_version_get(struct store *s, char *ret, size_t retsz);
 /* Detections with an id above since, oldest first, at most max; *ret is malloc'd. */
 int store_detections_list(struct store *s, int64_t since, size_t max,
 			  struct store_detection **ret, size_t *ret_n);
+
+/* --- artefacts: the files a detonation dropped, their bytes kept as objects --- */
+
+#define STORE_ARTEFACT_PATH_MAX   1024
+#define STORE_ARTEFACT_REASON_MAX 160
+
+struct store_artefact {
+	char sha256[65]; /* "" when the file's content was not hashed */
+	uint64_t size;
+	char path[STORE_ARTEFACT_PATH_MAX]; /* as the guest saw it, cut to fit */
+	bool saved;                         /* its bytes are in the store (an object) */
+	char reason[STORE_ARTEFACT_REASON_MAX]; /* why not, when not saved */
+};
+
+/* Whether an object with this sha256 is stored: 1 yes, 0 no, -errno. */
+int store_object_exists(struct store *s, const char *sha256);
+/* The artefacts of a submission, recorded once (in one transaction) after its result. */
+int store_artefacts_put(struct store *s, int64_t id, const struct store_artefact *a, size_t n);
+/* In the order recorded; *ret is malloc'd (NULL when there are none). */
+int store_artefacts_list(struct store *s, int64_t id, struct store_artefact **ret,
+			 size_t *ret_n);

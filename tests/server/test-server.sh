@@ -194,8 +194,9 @@ check "submit --wait prints each step: queued -> running -> scoring -> done" \
 	grep -q "^queued -> running -> scoring -> done$" "$work/clean.err"
 
 # --- the scoring phase: the detonation has ended, the verdict is being made ---
-# Judging 120 MB of dropped files (hashes, YARA) takes long enough to be seen.
-printf '#!/bin/sh\nfor i in 1 2 3; do head -c 40000000 /dev/urandom >/tmp/drop$i.bin; done\n' \
+# Judging and keeping 48 MB of dropped files (hashes, YARA, the store) takes long enough to
+# be seen.
+printf '#!/bin/sh\nfor i in 1 2 3; do head -c 16000000 /dev/urandom >/tmp/drop$i.bin; done\n' \
 	>"$work/drops.sh"
 http POST "/api/v1/submissions?timeout=30" "$agent" --data-binary "@$work/drops.sh"
 drops_id=$(jq -r .id "$work/body")
@@ -248,6 +249,45 @@ check "sandtrap report --json gives the clean script's report with its output" \
 check "sandtrap status shows the slots and the rules" grep -q "rules_version" "$work/status.out"
 check "stored objects have no exec bits" \
 	bash -c "test -n \"\$(find '$data/objects' -type f)\" && test -z \"\$(find '$data/objects' -type f -perm /111)\""
+
+# --- artefacts: the files a sample dropped, kept and downloadable ---
+cat >"$work/dropper2.sh" <<'SAMPLE'
+#!/bin/sh
+printf '#!/bin/sh\necho second stage\n' >/tmp/stage2.sh
+chmod 0755 /tmp/stage2.sh
+printf '<html><script>alert(1)</script></html>\n' >/tmp/page.html
+SAMPLE
+stage2_sha=$(printf '#!/bin/sh\necho second stage\n' | sha256sum | cut -d' ' -f1)
+page_sha=$(printf '<html><script>alert(1)</script></html>\n' | sha256sum | cut -d' ' -f1)
+http POST /api/v1/submissions "$agent" --data-binary "@$work/dropper2.sh"
+drop2_id=$(jq -r .id "$work/body")
+check "a sample that drops two files is analysed" wait_done "$drop2_id"
+http GET "/api/v1/submissions/$drop2_id/artefacts" "$agent"
+check "an agent cannot list artefacts: 403" code_is 403
+http GET "/api/v1/submissions/$drop2_id/artefacts" "$analyst"
+check "the analyst lists them: sha256, size, guest path, saved" \
+	body_has --arg s "$stage2_sha" --arg p "$page_sha" \
+	'any(.[]; .path == "/tmp/stage2.sh" and .sha256 == $s and .size == 28 and .saved == true) and any(.[]; .path == "/tmp/page.html" and .sha256 == $p and .saved == true)'
+code=$(curl -s -D "$work/headers" -o "$work/stage2.bin" -w '%{http_code}' \
+	-H "Authorization: Bearer $analyst" "$base/api/v1/submissions/$drop2_id/artefacts/$stage2_sha")
+check "an artefact downloads (200) with exactly the dropped bytes" \
+	bash -c "test $code = 200 && test \"\$(sha256sum <'$work/stage2.bin' | cut -d' ' -f1)\" = $stage2_sha"
+check "as application/octet-stream" grep -qi '^Content-Type: application/octet-stream' "$work/headers"
+check "as an attachment named <sha256>.bin" \
+	grep -qi "^Content-Disposition: attachment; filename=\"$stage2_sha.bin\"" "$work/headers"
+check "with X-Content-Type-Options: nosniff" grep -qi '^X-Content-Type-Options: nosniff' "$work/headers"
+code=$(curl -s -D "$work/headers" -o /dev/null -w '%{http_code}' \
+	-H "Authorization: Bearer $analyst" "$base/api/v1/submissions/$drop2_id/artefacts/$page_sha")
+check "an HTML artefact is an octet-stream attachment too, never text/html" \
+	bash -c "test $code = 200 && grep -qi '^Content-Type: application/octet-stream' '$work/headers' && ! grep -qi 'text/html' '$work/headers'"
+http GET "/api/v1/submissions/$drop2_id/artefacts/$dropper_sha" "$analyst"
+check "a sha256 that is not this submission's artefact: 404" code_is 404
+http GET "/api/v1/submissions/$drop2_id/artefacts/nothex" "$analyst"
+check "a malformed artefact sha256: 400" code_is 400
+check "the artefact is stored compressed, mode 0400" \
+	test "$(stat -c %a "$data/objects/${stage2_sha:0:2}/$stage2_sha.gz")" = 400
+check "it was executable in the guest, but is not in the store" \
+	bash -c "zcat '$data/objects/${stage2_sha:0:2}/$stage2_sha.gz' | grep -q 'second stage'"
 
 # --- multipart uploads: the object in the field named file ---
 printf '#!/bin/sh\necho uploaded as a form\n' >"$work/form.sh"

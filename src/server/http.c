@@ -6,9 +6,11 @@
  */
 #include "server.h"
 
+#include "bundle.h"
 #include "escape.h"
 #include "fileio.h"
 #include "hash.h"
+#include "jobmsg.h"
 #include "log.h"
 #include "macros.h"
 #include "store.h"
@@ -219,6 +221,20 @@ static bool errno_no_space(int r)
 }
 
 /* --- handlers --- */
+
+static void route_submit(struct server *srv, struct request *req, struct reply *rep);
+static void route_rules_push(struct server *srv, struct request *req, struct reply *rep);
+
+/* Routes whose body goes to an unnamed file rather than memory, and its limit. */
+static bool route_body_to_file(const struct route *route)
+{
+	return route->fn == route_submit || route->fn == route_rules_push;
+}
+
+static uint64_t route_file_max(const struct server *srv, const struct route *route)
+{
+	return route->fn == route_rules_push ? BUNDLE_BODY_MAX : srv->cfg->object_max;
+}
 
 static int query_timeout(struct server *srv, struct request *req, unsigned *ret)
 {
@@ -656,6 +672,39 @@ static void route_artefact(struct server *srv, struct request *req, struct reply
 		 req->param2);
 }
 
+/* A rules bundle (tar.gz) installed through the privileged process, then reloaded. */
+static void route_rules_push(struct server *srv, struct request *req, struct reply *rep)
+{
+	char why[JOBMSG_WHY_MAX + 64], version[48];
+	unsigned long long behaviour, yara, hashes;
+	struct json_object *o;
+	int r;
+
+	if (req->too_big)
+		return reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "the bundle is too large");
+	if (req->no_space)
+		return reply_error(rep, MHD_HTTP_INSUFFICIENT_STORAGE,
+				   "the server's disk is full: try again later");
+	if (req->len == 0)
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "empty body: send the rules as a tar.gz");
+	r = server_rules_push(srv, req->fd, why, sizeof(why));
+	if (r == -EBUSY)
+		return reply_error(rep, MHD_HTTP_CONFLICT, why);
+	if (r == -EINVAL)
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST, why);
+	if (r < 0 || sscanf(why, "%47s %llu %llu %llu", version, &behaviour, &yara, &hashes) != 4)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   r < 0 ? why : "the rules were installed, but not counted");
+	log_info("http: rules %s installed through the API", version);
+	o = json_object_new_object();
+	json_object_object_add(o, "rules_version", json_object_new_string(version));
+	json_object_object_add(o, "behaviour_rules", json_object_new_int64((int64_t)behaviour));
+	json_object_object_add(o, "yara_rules", json_object_new_int64((int64_t)yara));
+	json_object_object_add(o, "hashes", json_object_new_int64((int64_t)hashes));
+	reply_json(rep, MHD_HTTP_OK, o);
+}
+
 static const struct route routes[] = {
 	{"POST", "/api/v1/submissions", STORE_ROLE_AGENT, true, route_submit},
 	{"GET", "/api/v1/submissions/*", STORE_ROLE_AGENT, false, route_submission},
@@ -667,6 +716,7 @@ static const struct route routes[] = {
 	{"GET", "/metrics", STORE_ROLE_NONE, false, route_metrics},
 	{"GET", "/api/v1/submissions/*/artefacts", STORE_ROLE_ANALYST, false, route_artefacts},
 	{"GET", "/api/v1/submissions/*/artefacts/*", STORE_ROLE_ANALYST, false, route_artefact},
+	{"POST", "/api/v1/rules", STORE_ROLE_ADMIN, true, route_rules_push},
 };
 
 /*
@@ -786,9 +836,9 @@ static bool request_multipart(const struct request *req)
 /* The largest body a route takes; a multipart object may bring its framing. */
 static uint64_t request_body_max(const struct server *srv, const struct request *req)
 {
-	if (req->route->fn != route_submit)
+	if (!route_body_to_file(req->route))
 		return JSON_BODY_MAX;
-	return srv->cfg->object_max + (request_multipart(req) ? MULTIPART_SLACK : 0);
+	return route_file_max(srv, req->route) + (request_multipart(req) ? MULTIPART_SLACK : 0);
 }
 
 /* Route, token and size are checked before any body is read. 0: go on. */
@@ -873,8 +923,8 @@ static int request_append_object(struct server *srv, struct request *req, const 
 
 static int request_append(struct server *srv, struct request *req, const char *data, size_t n)
 {
-	bool object = req->route->fn == route_submit;
-	size_t max = object ? srv->cfg->object_max : JSON_BODY_MAX;
+	bool object = route_body_to_file(req->route);
+	size_t max = object ? route_file_max(srv, req->route) : JSON_BODY_MAX;
 	char *p;
 
 	if (req->too_big || !req->route->body)

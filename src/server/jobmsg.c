@@ -128,6 +128,18 @@ int jobmsg_job_recv(int sock, struct jobmsg_job *ret, int *ret_fd)
 	r = jobmsg_recv(sock, ret, sizeof(*ret), &fd);
 	if (r <= 0)
 		return r;
+	if (ret->magic == JOBMSG_RULES_MAGIC) {
+		struct stat st;
+
+		if (ret->id <= 0 || ret->timeout_sec != 0 || fd < 0 || fstat(fd, &st) < 0 ||
+		    !S_ISDIR(st.st_mode)) {
+			if (fd >= 0)
+				close(fd);
+			return -EBADMSG;
+		}
+		*ret_fd = fd;
+		return 1;
+	}
 	if (ret->magic != JOBMSG_MAGIC || ret->id <= 0 || ret->timeout_sec == 0 ||
 	    ret->timeout_sec > JOBMSG_TIMEOUT_MAX || !jobmsg_fd_regular(fd)) {
 		if (fd >= 0)
@@ -158,6 +170,15 @@ int jobmsg_result_recv(int sock, struct jobmsg_result *ret, int *ret_fd)
 	    ret->status == JOBMSG_PHASE_SCORING) {
 		*ret_fd = -1;
 		return 1;
+	}
+	if (ret->magic == JOBMSG_RULES_MAGIC) {
+		if (fd >= 0 || ret->id <= 0 || ret->status > 0) {
+			if (fd >= 0)
+				close(fd);
+			return -EBADMSG;
+		}
+		*ret_fd = -1;
+		return 3;
 	}
 	if (ret->magic == JOBMSG_ARTEFACT_MAGIC) {
 		if (ret->id <= 0 || ret->status != 0 || !jobmsg_sha256_valid(ret->why) ||
@@ -192,4 +213,11 @@ int jobmsg_artefact_send(int sock, int64_t id, const char *sha256, int fd)
 
 	snprintf(a.why, sizeof(a.why), "%s", sha256);
 	return jobmsg_send(sock, &a, sizeof(a), fd);
+}
+
+int jobmsg_rules_send(int sock, int64_t id, int dirfd)
+{
+	struct jobmsg_job job = {.magic = JOBMSG_RULES_MAGIC, .id = id};
+
+	return jobmsg_send(sock, &job, sizeof(job), dirfd);
 }

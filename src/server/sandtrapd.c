@@ -187,6 +187,8 @@ static int http_main(struct daemon_state *d, int sock, int sigfd, pid_t parent)
 	int r;
 
 	pthread_mutex_init(&srv.lock, NULL);
+	pthread_mutex_init(&srv.push_lock, NULL);
+	pthread_cond_init(&srv.push_cond, NULL);
 	snprintf(srv.rules_version, sizeof(srv.rules_version), "%s", d->rules->version);
 	r = privdrop_drop(d->uid, d->gid);
 	if (r < 0)

@@ -352,6 +352,10 @@ static int sched_read_result(struct server *srv)
 		close(fd);
 		return 0;
 	}
+	if (r == 3) {
+		server_rules_answer(srv, &res);
+		return 0;
+	}
 	sched_result(srv, &res, fd);
 	if (fd >= 0)
 		close(fd);

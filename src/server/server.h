@@ -47,6 +47,14 @@ struct server {
 	/* Artefacts received for running[i]: the scheduler's thread only. */
 	uint64_t artefact_bytes[SERVER_SLOTS_MAX];
 	unsigned artefact_count[SERVER_SLOTS_MAX];
+
+	/* A rules bundle waiting for the detonator's answer (rulespush.c), under push_lock. */
+	pthread_mutex_t push_lock;
+	pthread_cond_t push_cond;
+	int64_t push_id, push_last; /* push_id 0: none waits */
+	bool push_answered;
+	int push_status;
+	char push_why[200];
 };
 
 struct store_verdict;
@@ -81,6 +89,17 @@ int server_rules_reload(struct server *srv);
 int server_rescorer_start(struct server *srv);
 void server_rescorer_request(struct server *srv, bool reload);
 void server_rescorer_stop(struct server *srv);
+
+/*
+ * POST /api/v1/rules: the tar.gz in body_fd unpacked into the data directory's tmp/,
+ * handed to the detonator (which copies, validates and installs it as root), its answer
+ * awaited. 0: installed, *ret_why "<version> <behaviour> <yara> <hashes>"; -EINVAL: the
+ * bundle was refused and *ret_why says why; -EBUSY: another bundle is being installed.
+ */
+int server_rules_push(struct server *srv, int body_fd, char *ret_why, size_t whysz);
+/* The detonator's answer to a bundle (the scheduler's thread); installed: reload. */
+struct jobmsg_result;
+void server_rules_answer(struct server *srv, const struct jobmsg_result *res);
 
 /* The scheduler's loop on the calling thread, until a stop signal on sigfd and drain. */
 int sched_run(struct server *srv, int sigfd);

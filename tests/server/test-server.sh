@@ -464,6 +464,73 @@ http GET /api/v1/status "$analyst"
 check "the server reports the new rules version" \
 	body_has --arg v "$new_version" '.rules_version == $v'
 
+# --- rules bundles through the API: POST /api/v1/rules, sandtrap rules push ---
+tar czf "$work/bad-bundle.tgz" -C "$work/badrules" .
+http POST /api/v1/rules "$analyst" --data-binary "@$work/bad-bundle.tgz"
+check "an analyst cannot push rules (admin only): 403" code_is 403
+http POST /api/v1/rules "$admin" --data-binary "@$work/bad-bundle.tgz"
+check "a bundle whose rules do not load: 400" code_is 400
+check "and the error names the file and line" body_has '.error | test("zz-broken.yml:[0-9]+")'
+http POST /api/v1/rules "$admin" --data-binary "not a tar.gz"
+check "a body that is not a tar.gz: 400" bash -c "test $code = 400 && jq -e .error '$work/body'"
+python3 - "$work" <<'PY'
+import io, sys, tarfile
+def bundle(path, add):
+    with tarfile.open(path, "w:gz") as t:
+        add(t)
+def member(t, name, data=b"x", kind=tarfile.REGTYPE, target=""):
+    i = tarfile.TarInfo(name); i.type = kind; i.linkname = target; i.size = len(data)
+    t.addfile(i, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+w = sys.argv[1]
+bundle(w + "/dotdot.tgz", lambda t: member(t, "behaviour/../../escape.yml"))
+bundle(w + "/absolute.tgz", lambda t: member(t, "/etc/sandtrap-escape"))
+bundle(w + "/symlink.tgz", lambda t: member(t, "hashes/link", kind=tarfile.SYMTYPE,
+                                           target="/etc/shadow"))
+bundle(w + "/many.tgz", lambda t: [member(t, "yara/f%d" % i) for i in range(5000)])
+PY
+http POST /api/v1/rules "$admin" --data-binary "@$work/dotdot.tgz"
+check "a bundle with a .. name: 400" bash -c "test $code = 400 && jq -e '.error | test(\"plain components\")' '$work/body'"
+http POST /api/v1/rules "$admin" --data-binary "@$work/absolute.tgz"
+check "a bundle with an absolute name: 400" code_is 400
+http POST /api/v1/rules "$admin" --data-binary "@$work/symlink.tgz"
+check "a bundle with a symbolic link: 400" bash -c "test $code = 400 && jq -e '.error | test(\"regular files\")' '$work/body'"
+http POST /api/v1/rules "$admin" --data-binary "@$work/many.tgz"
+check "a bundle with more than 4096 entries: 400" code_is 400
+check "nothing escaped the bundle's directory" test ! -e "$data/escape.yml" -a ! -e "$data/tmp/escape.yml"
+check "the refused bundles left nothing in tmp/" bash -c "test -z \"\$(ls -A '$data/tmp')\""
+mkdir -p "$work/pushrules"
+cp -r "$work/newrules/." "$work/pushrules"
+sed 's/ST-TEST-SERVER-SAMPLE/ST-TEST-SERVER-PUSHED/' "$work/newrules/behaviour/zz-server-test.yml" \
+	>"$work/pushrules/behaviour/zz-server-pushed.yml"
+"$sandtrap" rules push --server "$base" --token "$admin" "$work/pushrules" >"$work/push.out" 2>&1
+check "sandtrap rules push DIR: exit status 0" test $? = 0
+pushed=$(sed -n 's/^installed rules \([^ ]*\) on .*/\1/p' "$work/push.out")
+check "it prints the new version and the counts" \
+	grep -qE "^installed rules rules-[^ ]+ on .*: [1-9][0-9]* behaviour rules, [1-9][0-9]* YARA rules, [0-9]+ hashes" "$work/push.out"
+check "DATA/rules/current points at the pushed version" \
+	test "$(readlink "$data/rules/current")" = "$pushed"
+check "the installed copy is root's, not the HTTP process's" \
+	test "$(stat -c %U "$data/rules/$pushed")" = root
+now_version() {
+	for _ in $(seq 600); do
+		curl -s -H "Authorization: Bearer $analyst" "$base/api/v1/status" |
+			jq -e --arg v "$pushed" '.rules_version == $v' >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the server reloads them and re-scores (status shows the pushed version)" now_version
+printf '#!/bin/sh\necho after the push\n' >"$work/afterpush.sh"
+http POST /api/v1/submissions "$agent" --data-binary "@$work/afterpush.sh"
+after_id=$(jq -r .id "$work/body")
+check "a job after the push completes" wait_done "$after_id"
+http GET "/api/v1/submissions/$after_id/report" "$analyst"
+check "and is detonated with the pushed rules" \
+	body_has --arg v "$pushed" '.verdict.rules_version == $v and any(.verdict.detections[]; .id == "ST-TEST-SERVER-PUSHED")'
+"$sandtrap" rules push --server "$base" --token "$admin" "$work/badrules" >/dev/null 2>"$work/push.err"
+check "rules push of a broken rule set: exit status 2 with the server's reason" \
+	bash -c "test $? = 2 && grep -q 'zz-broken.yml' '$work/push.err'"
+
 # --- graceful shutdown: the running job finishes first ---
 printf '#!/bin/sh\nsleep 1\necho finished before the stop\n' >"$work/last.sh"
 http POST "/api/v1/submissions?timeout=20" "$agent" --data-binary "@$work/last.sh"

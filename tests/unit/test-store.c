@@ -268,6 +268,42 @@ static void tokens_are_kept_by_hash_with_their_role(void **state)
 	assert_int_equal(store_role_parse("root", &role), -EINVAL);
 }
 
+static void artefacts_are_listed_in_order_with_why_not(void **state)
+{
+	struct fixture *f = *state;
+	struct store_artefact in[2] = {{.size = 7, .path = "/tmp/stage2", .saved = true},
+				       {.size = 1 << 30, .path = "/tmp/huge", .saved = false,
+					.reason = "larger than the 64 MiB limit"}};
+	struct store_artefact *out = NULL;
+	int64_t id = queue(f->s, "the dropper", 0);
+	size_t n = 0;
+
+	sha_of("stage two", in[0].sha256);
+	assert_int_equal(store_object_exists(f->s, in[0].sha256), 0);
+	assert_int_equal(store_object_put(f->s, in[0].sha256, "stage two", 9), 0);
+	assert_int_equal(store_object_exists(f->s, in[0].sha256), 1);
+	assert_int_equal(store_object_exists(f->s, "../../etc/passwd"), -EINVAL);
+
+	assert_int_equal(store_artefacts_list(f->s, id, &out, &n), 0);
+	assert_int_equal(n, 0);
+	free(out);
+	assert_int_equal(store_artefacts_put(f->s, id, in, 2), 0);
+	assert_int_equal(store_artefacts_list(f->s, id, &out, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(out[0].sha256, in[0].sha256);
+	assert_string_equal(out[0].path, "/tmp/stage2");
+	assert_true(out[0].saved);
+	assert_string_equal(out[0].reason, "");
+	assert_string_equal(out[1].sha256, "");
+	assert_int_equal(out[1].size, 1 << 30);
+	assert_false(out[1].saved);
+	assert_string_equal(out[1].reason, "larger than the 64 MiB limit");
+	free(out);
+	assert_int_equal(store_artefacts_list(f->s, id + 1, &out, &n), 0);
+	assert_int_equal(n, 0);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +322,8 @@ int main(void)
 			a_cached_submission_reads_the_newest_report_of_its_object, setup, teardown),
 		cmocka_unit_test_setup_teardown(failures_and_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(tokens_are_kept_by_hash_with_their_role, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(artefacts_are_listed_in_order_with_why_not, setup,
 						teardown),
 	};
 

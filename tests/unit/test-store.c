@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fileio.h"
 #include "hash.h"
 #include "macros.h"
 #include "store.h"
@@ -304,6 +305,27 @@ static void artefacts_are_listed_in_order_with_why_not(void **state)
 	free(out);
 }
 
+static void leftovers_in_tmp_are_removed_at_open(void **state)
+{
+	struct fixture *f = *state;
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/tmp/rules-1-0000/behaviour", f->data);
+	assert_int_equal(mkdir_p_at(AT_FDCWD, path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/tmp/rules-1-0000/behaviour/a.yml", f->data);
+	assert_int_equal(file_create_at(AT_FDCWD, path, "rules: []\n", 10, 0644), 0);
+	snprintf(path, sizeof(path), "%s/tmp/w-1-2", f->data);
+	assert_int_equal(file_create_at(AT_FDCWD, path, "x", 1, 0600), 0);
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(store_open(f->data, &f->s), 0);
+	snprintf(path, sizeof(path), "%s/tmp/rules-1-0000", f->data);
+	assert_int_equal(stat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/tmp/w-1-2", f->data);
+	assert_int_equal(stat(path, &st), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +346,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(tokens_are_kept_by_hash_with_their_role, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(artefacts_are_listed_in_order_with_why_not, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(leftovers_in_tmp_are_removed_at_open, setup,
 						teardown),
 	};
 

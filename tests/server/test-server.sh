@@ -266,20 +266,27 @@ http GET "/api/v1/submissions/$drop2_id/artefacts" "$agent"
 check "an agent cannot list artefacts: 403" code_is 403
 http GET "/api/v1/submissions/$drop2_id/artefacts" "$analyst"
 check "the analyst lists them: sha256, size, guest path, saved" \
-	body_has --arg s "$stage2_sha" --arg p "$page_sha" \
-	'any(.[]; .path == "/tmp/stage2.sh" and .sha256 == $s and .size == 28 and .saved == true) and any(.[]; .path == "/tmp/page.html" and .sha256 == $p and .saved == true)'
-code=$(curl -s -D "$work/headers" -o "$work/stage2.bin" -w '%{http_code}' \
-	-H "Authorization: Bearer $analyst" "$base/api/v1/submissions/$drop2_id/artefacts/$stage2_sha")
+	body_has --arg s "$stage2_sha" --arg p "$page_sha" '
+		any(.[]; .path == "/tmp/stage2.sh" and .sha256 == $s and .size == 28 and .saved)
+		and any(.[]; .path == "/tmp/page.html" and .sha256 == $p and .saved)'
+artefact_get() { # SHA256 OUTPUT: status in $code, headers in $work/headers
+	code=$(curl -s -D "$work/headers" -o "$2" -w '%{http_code}' \
+		-H "Authorization: Bearer $analyst" \
+		"$base/api/v1/submissions/$drop2_id/artefacts/$1")
+}
+octet_stream() { grep -qi '^Content-Type: application/octet-stream' "$work/headers"; }
+artefact_get "$stage2_sha" "$work/stage2.bin"
 check "an artefact downloads (200) with exactly the dropped bytes" \
-	bash -c "test $code = 200 && test \"\$(sha256sum <'$work/stage2.bin' | cut -d' ' -f1)\" = $stage2_sha"
-check "as application/octet-stream" grep -qi '^Content-Type: application/octet-stream' "$work/headers"
+	test "$code:$(sha256sum <"$work/stage2.bin" | cut -d' ' -f1)" = "200:$stage2_sha"
+check "as application/octet-stream" octet_stream
 check "as an attachment named <sha256>.bin" \
 	grep -qi "^Content-Disposition: attachment; filename=\"$stage2_sha.bin\"" "$work/headers"
-check "with X-Content-Type-Options: nosniff" grep -qi '^X-Content-Type-Options: nosniff' "$work/headers"
-code=$(curl -s -D "$work/headers" -o /dev/null -w '%{http_code}' \
-	-H "Authorization: Bearer $analyst" "$base/api/v1/submissions/$drop2_id/artefacts/$page_sha")
+check "with X-Content-Type-Options: nosniff" \
+	grep -qi '^X-Content-Type-Options: nosniff' "$work/headers"
+artefact_get "$page_sha" /dev/null
 check "an HTML artefact is an octet-stream attachment too, never text/html" \
-	bash -c "test $code = 200 && grep -qi '^Content-Type: application/octet-stream' '$work/headers' && ! grep -qi 'text/html' '$work/headers'"
+	bash -c "test $code = 200 && ! grep -qi 'text/html' '$work/headers'"
+check "(its Content-Type)" octet_stream
 http GET "/api/v1/submissions/$drop2_id/artefacts/$dropper_sha" "$analyst"
 check "a sha256 that is not this submission's artefact: 404" code_is 404
 http GET "/api/v1/submissions/$drop2_id/artefacts/nothex" "$analyst"
@@ -298,7 +305,8 @@ check "a multipart upload (curl -F file=@...) is queued with the file's sha256" 
 form_id=$(jq -r .id "$work/body")
 check "and analysed from exactly the file's bytes" wait_done "$form_id"
 http GET "/api/v1/submissions/$form_id/report" "$analyst"
-check "its report shows the script's output" body_has '.output.text | contains("uploaded as a form")'
+check "its report shows the script's output" \
+	body_has '.output.text | contains("uploaded as a form")'
 http POST /api/v1/submissions "$agent" -F "other=@$work/form.sh"
 check "a multipart body without a file field: 400 with a JSON error" \
 	bash -c "test $code = 400 && jq -e .error '$work/body'"
@@ -312,7 +320,8 @@ check "the server still answers after the multipart refusals" curl -fs "$base/me
 
 # --- the CLI's config file: flags, then the environment, then the file ---
 mkdir -p "$work/xdg/sandtrap"
-printf '# the CLI config\nserver = %s\ntoken = %s\n' "$base" "$analyst" >"$work/xdg/sandtrap/cli.conf"
+printf '# the CLI config\nserver = %s\ntoken = %s\n' "$base" "$analyst" \
+	>"$work/xdg/sandtrap/cli.conf"
 chmod 0644 "$work/xdg/sandtrap/cli.conf"
 env -u SANDTRAP_SERVER -u SANDTRAP_TOKEN XDG_CONFIG_HOME="$work/xdg" "$sandtrap" status \
 	>/dev/null 2>"$work/conf.err"
@@ -490,14 +499,17 @@ bundle(w + "/symlink.tgz", lambda t: member(t, "hashes/link", kind=tarfile.SYMTY
 bundle(w + "/many.tgz", lambda t: [member(t, "yara/f%d" % i) for i in range(5000)])
 PY
 http POST /api/v1/rules "$admin" --data-binary "@$work/dotdot.tgz"
-check "a bundle with a .. name: 400" bash -c "test $code = 400 && jq -e '.error | test(\"plain components\")' '$work/body'"
+check "a bundle with a .. name: 400" \
+	bash -c "test $code = 400 && jq -e '.error | test(\"plain components\")' '$work/body'"
 http POST /api/v1/rules "$admin" --data-binary "@$work/absolute.tgz"
 check "a bundle with an absolute name: 400" code_is 400
 http POST /api/v1/rules "$admin" --data-binary "@$work/symlink.tgz"
-check "a bundle with a symbolic link: 400" bash -c "test $code = 400 && jq -e '.error | test(\"regular files\")' '$work/body'"
+check "a bundle with a symbolic link: 400" \
+	bash -c "test $code = 400 && jq -e '.error | test(\"regular files\")' '$work/body'"
 http POST /api/v1/rules "$admin" --data-binary "@$work/many.tgz"
 check "a bundle with more than 4096 entries: 400" code_is 400
-check "nothing escaped the bundle's directory" test ! -e "$data/escape.yml" -a ! -e "$data/tmp/escape.yml"
+check "nothing escaped the bundle's directory" \
+	test ! -e "$data/escape.yml" -a ! -e "$data/tmp/escape.yml"
 check "the refused bundles left nothing in tmp/" bash -c "test -z \"\$(ls -A '$data/tmp')\""
 mkdir -p "$work/pushrules"
 cp -r "$work/newrules/." "$work/pushrules"
@@ -507,7 +519,8 @@ sed 's/ST-TEST-SERVER-SAMPLE/ST-TEST-SERVER-PUSHED/' "$work/newrules/behaviour/z
 check "sandtrap rules push DIR: exit status 0" test $? = 0
 pushed=$(sed -n 's/^installed rules \([^ ]*\) on .*/\1/p' "$work/push.out")
 check "it prints the new version and the counts" \
-	grep -qE "^installed rules rules-[^ ]+ on .*: [1-9][0-9]* behaviour rules, [1-9][0-9]* YARA rules, [0-9]+ hashes" "$work/push.out"
+	grep -qE "^installed rules rules-[^ ]+ on .*: [1-9][0-9]* behaviour rules, \
+[1-9][0-9]* YARA rules, [0-9]+ hashes" "$work/push.out"
 check "DATA/rules/current points at the pushed version" \
 	test "$(readlink "$data/rules/current")" = "$pushed"
 check "the installed copy is root's, not the HTTP process's" \
@@ -527,8 +540,10 @@ after_id=$(jq -r .id "$work/body")
 check "a job after the push completes" wait_done "$after_id"
 http GET "/api/v1/submissions/$after_id/report" "$analyst"
 check "and is detonated with the pushed rules" \
-	body_has --arg v "$pushed" '.verdict.rules_version == $v and any(.verdict.detections[]; .id == "ST-TEST-SERVER-PUSHED")'
-"$sandtrap" rules push --server "$base" --token "$admin" "$work/badrules" >/dev/null 2>"$work/push.err"
+	body_has --arg v "$pushed" '.verdict.rules_version == $v and
+		any(.verdict.detections[]; .id == "ST-TEST-SERVER-PUSHED")'
+"$sandtrap" rules push --server "$base" --token "$admin" "$work/badrules" \
+	>/dev/null 2>"$work/push.err"
 check "rules push of a broken rule set: exit status 2 with the server's reason" \
 	bash -c "test $? = 2 && grep -q 'zz-broken.yml' '$work/push.err'"
 

@@ -424,10 +424,10 @@ rules:
       match: [[{type: proc_exec, path: /root/Downloads/sample, argv: [sh]}]]
       nomatch: [[{type: proc_exec, path: /usr/bin/ls, argv: [ls]}]]
 RULE
-# A long re-score: the dropper's report stored again under 5,000 other sha256s.
+# A long re-score: the dropper's report stored again under 3,000 other sha256s.
 sqlite3 -cmd ".timeout 5000" "$data/sandtrap.db" "
 CREATE TEMP TABLE fake AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
-	WHERE i < 5000) SELECT 1000000 + i AS id, lower(hex(randomblob(32))) AS sha FROM n;
+	WHERE i < 3000) SELECT 1000000 + i AS id, lower(hex(randomblob(32))) AS sha FROM n;
 INSERT INTO verdicts SELECT sha, verdict, threat, score, techniques, scanned_at, rules_version
 	FROM fake, (SELECT * FROM verdicts WHERE sha256 = '$dropper_sha');
 INSERT INTO reports SELECT id, sha, path, created
@@ -448,12 +448,12 @@ done_before=$((done_before + 1))
 rescored() {
 	for _ in $(seq 900); do
 		curl -s -H "Authorization: Bearer $agent" "$base/api/v1/verdicts/$clean_sha" |
-			jq -e '.verdict != "clean"' >/dev/null && return 0
+			jq -e '.verdict != "clean" and .fresh' >/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
 }
-check "the clean sample's verdict is re-scored to a threat" rescored
+check "the clean sample's verdict is re-scored to a threat (and fresh)" rescored
 echo "# $(grep 'verdicts re-scored in' "$work/server.log" | tail -1 | sed 's/.*rescorer: //')"
 http GET "/api/v1/verdicts/$clean_sha" "$agent"
 new_version=$(jq -r .rules_version "$work/body")

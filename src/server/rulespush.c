@@ -120,6 +120,19 @@ int server_rules_push(struct server *srv, int body_fd, char *ret_why, size_t why
 	return r;
 }
 
+void server_rules_push_cancel(struct server *srv)
+{
+	pthread_mutex_lock(&srv->push_lock);
+	if (srv->push_id && !srv->push_answered) {
+		srv->push_answered = true;
+		srv->push_status = -ECANCELED;
+		snprintf(srv->push_why, sizeof(srv->push_why),
+			 "the server is stopping: the bundle may or may not be installed");
+		pthread_cond_broadcast(&srv->push_cond);
+	}
+	pthread_mutex_unlock(&srv->push_lock);
+}
+
 void server_rules_answer(struct server *srv, const struct jobmsg_result *res)
 {
 	bool mine;

@@ -220,6 +220,7 @@ static int http_main(struct daemon_state *d, int sock, int sigfd, pid_t parent)
 			 d->cfg.slots, srv.rules_version);
 		r = sched_run(&srv, sigfd);
 	}
+	server_rules_push_cancel(&srv);
 	http_stop(http);
 	server_rescorer_stop(&srv);
 	store_close(srv.store);

@@ -97,6 +97,8 @@ void server_rescorer_stop(struct server *srv);
  * bundle was refused and *ret_why says why; -EBUSY: another bundle is being installed.
  */
 int server_rules_push(struct server *srv, int body_fd, char *ret_why, size_t whysz);
+/* At stop: a request still waiting for the detonator is answered (500) at once. */
+void server_rules_push_cancel(struct server *srv);
 /* The detonator's answer to a bundle (the scheduler's thread); installed: reload. */
 struct jobmsg_result;
 void server_rules_answer(struct server *srv, const struct jobmsg_result *res);

@@ -28,7 +28,7 @@ static int64_t push_begin(struct server *srv)
 	int64_t id = 0;
 
 	pthread_mutex_lock(&srv->push_lock);
-	if (srv->push_id == 0) {
+	if (srv->push_id == 0 && !srv->push_closed) {
 		id = srv->push_id = ++srv->push_last;
 		srv->push_answered = false;
 	}
@@ -97,7 +97,8 @@ int server_rules_push(struct server *srv, int body_fd, char *ret_why, size_t why
 	int r;
 
 	if (id == 0) {
-		snprintf(ret_why, whysz, "another rules bundle is being installed");
+		snprintf(ret_why, whysz, "another rules bundle is being installed, or the "
+			 "server is stopping");
 		return -EBUSY;
 	}
 	dir = push_dir(srv, id, name, sizeof(name), &tmp);
@@ -123,6 +124,7 @@ int server_rules_push(struct server *srv, int body_fd, char *ret_why, size_t why
 void server_rules_push_cancel(struct server *srv)
 {
 	pthread_mutex_lock(&srv->push_lock);
+	srv->push_closed = true;
 	if (srv->push_id && !srv->push_answered) {
 		srv->push_answered = true;
 		srv->push_status = -ECANCELED;

@@ -52,7 +52,7 @@ struct server {
 	pthread_mutex_t push_lock;
 	pthread_cond_t push_cond;
 	int64_t push_id, push_last; /* push_id 0: none waits */
-	bool push_answered;
+	bool push_answered, push_closed; /* closed: the server stops, no bundle starts */
 	int push_status;
 	char push_why[200];
 };

@@ -311,6 +311,8 @@ static int run_finish(struct run *run, int save_dirfd, uint64_t start_real, uint
 	r = guest_kill(run->guest);
 	run_drain(run);
 	capture_unwatch_cgroup(run->cap, run->cgroup_id);
+	if (run->o->on_judging)
+		run->o->on_judging(run->o->userdata);
 
 	report_set_times(run->report, start_real, clock_ns(CLOCK_REALTIME), start_mono);
 	if (run->exec_failed)

@@ -28,6 +28,9 @@ struct analysis_options {
 	uint64_t output_bytes;
 	uint32_t pids_max;
 	uint32_t cpu_percent;
+	/* Called once when the guest has been killed and judging begins (may be NULL). */
+	void (*on_judging)(void *userdata);
+	void *userdata;
 };
 
 void analysis_options_default(struct analysis_options *o);

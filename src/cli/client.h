@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The sandtrapd client the CLI's server commands share: where the server is and which
- * token to send (flags, else $SANDTRAP_SERVER and $SANDTRAP_TOKEN), and one request.
+ * token to send (flags, else $SANDTRAP_SERVER and $SANDTRAP_TOKEN, else a config file),
+ * and one request.
  */
 #pragma once
 
@@ -13,9 +14,18 @@ struct client {
 	const char *server;
 	const char *token;
 	const char *cacert; /* a CA or self-signed server certificate (PEM) to trust */
+	const char *config; /* --config: the only config file read, which must exist */
 };
 
-/* Fills in what flags left NULL from the environment; -EINVAL without a token. */
+#define CLIENT_CONFIG_USER   "sandtrap/cli.conf" /* below $XDG_CONFIG_HOME or ~/.config */
+#define CLIENT_CONFIG_SYSTEM "/etc/sandtrap/cli.conf"
+
+/*
+ * Fills in what flags left NULL from the environment, then from the config file:
+ * c->config, else the user's (CLIENT_CONFIG_USER), then CLIENT_CONFIG_SYSTEM for what is
+ * still missing. A file that holds a token must belong to the user (or root) and be
+ * readable by its owner only. -EINVAL without a token or with a bad config file.
+ */
 int client_setup(struct client *c, const char *cmd);
 
 struct client_response {
@@ -38,4 +48,17 @@ const char *client_error_text(const struct client_response *r);
 	"                     " CLIENT_DEFAULT_SERVER ")\n"                                        \
 	"  --token TOKEN      API token (default $SANDTRAP_TOKEN)\n"                           \
 	"  --cacert FILE      trust this certificate for https:// (default $SANDTRAP_CACERT)\n" \
+	"  --config FILE      read server, token and ca from FILE (default\n"                  \
+	"                     $XDG_CONFIG_HOME/" CLIENT_CONFIG_USER ", then\n"                   \
+	"                     " CLIENT_CONFIG_SYSTEM ")\n"                                    \
 	"  -h, --help         show this help\n"
+
+/* The config file's format, for the --help of the commands that read it. */
+#define CLIENT_CONFIG_HELP                                                                         \
+	"Configuration: flags first, then $SANDTRAP_SERVER, $SANDTRAP_TOKEN and\n"                \
+	"$SANDTRAP_CACERT, then the config file: --config FILE, else\n"                           \
+	"$XDG_CONFIG_HOME/sandtrap/cli.conf (~/.config/sandtrap/cli.conf), then\n"                \
+	"/etc/sandtrap/cli.conf for what is still missing. One `key = value` a line, `#`\n"      \
+	"starts a comment; keys: server, token, ca (a CA certificate file). A file with a\n"     \
+	"token is refused unless it is yours (or root's) and no one else may read it\n"          \
+	"(chmod 600), as ssh does with keys.\n"

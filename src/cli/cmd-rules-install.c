@@ -7,14 +7,13 @@
  */
 #include "commands.h"
 
-#include "escape.h"
 #include "fileio.h"
 #include "macros.h"
 #include "ruleset.h"
+#include "rulesinstall.h"
 #include "store.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,83 +23,6 @@
 #include <unistd.h>
 
 #define PATH_BUF 4096
-
-/*
- * nftw() takes no context: the copy in progress. Everything is root's and writable by
- * root only (the server loads installed rules only then): the HTTP process, which owns
- * the data directory, can read them but not change what the privileged process parses.
- */
-static struct {
-	const char *src;
-	char dst[PATH_BUF];
-} copy;
-
-static int copy_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	char to[PATH_BUF];
-	_cleanup_close_ int in = -1, out = -1;
-
-	if (snprintf(to, sizeof(to), "%s%s", copy.dst, path + strlen(copy.src)) >= (int)sizeof(to))
-		return -ENAMETOOLONG;
-	if (type == FTW_D) {
-		if (mkdir(to, 0755) < 0 && errno != EEXIST)
-			return neg_errno();
-		return chown(to, 0, 0) < 0 || chmod(to, 0755) < 0 ? neg_errno() : 0;
-	}
-	if (type != FTW_F || !S_ISREG(st->st_mode))
-		return 0; /* rule sets are plain files: links and the rest are not copied */
-	in = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (in < 0 || out < 0)
-		return neg_errno();
-	if (fd_copy(in, out, st->st_size) < 0 || fsync(out) < 0)
-		return -EIO;
-	return fchown(out, 0, 0) < 0 || fchmod(out, 0644) < 0 ? neg_errno() : 0;
-}
-
-/* DIR into DATA/rules/<version> (written under a temporary name, then renamed). */
-static int install_copy(const char *dir, const char *data, const char *version)
-{
-	char tmp[PATH_BUF], final[PATH_BUF];
-	struct stat st;
-	int r;
-
-	snprintf(final, sizeof(final), "%s/" STORE_RULES_DIR "/%s", data, version);
-	/* The same version is there already, if it is root's: else it is replaced. */
-	if (lstat(final, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0)
-		return 0;
-	snprintf(tmp, sizeof(tmp), "%s/" STORE_RULES_DIR "/.%s.%d", data, version, (int)getpid());
-	copy.src = dir;
-	snprintf(copy.dst, sizeof(copy.dst), "%s", tmp);
-	r = nftw(dir, copy_entry, 16, FTW_PHYS);
-	if (r != 0) {
-		fprintf(stderr, "sandtrap rules install: cannot copy '%s' to '%s': %s\n", dir, tmp,
-		        strerror(r < 0 ? -r : errno));
-		return -EIO;
-	}
-	if (rename(tmp, final) < 0) {
-		fprintf(stderr, "sandtrap rules install: cannot rename '%s': %m\n", tmp);
-		return -EIO;
-	}
-	return 0;
-}
-
-/* DATA/rules/current -> <version>, replaced in one rename. */
-static int install_link(const char *data, const char *version)
-{
-	char tmp[PATH_BUF], cur[PATH_BUF];
-
-	snprintf(tmp, sizeof(tmp), "%s/" STORE_RULES_DIR "/.current.%d", data, (int)getpid());
-	snprintf(cur, sizeof(cur), "%s/" STORE_RULES_CURRENT, data);
-	unlink(tmp);
-	if (symlink(version, tmp) < 0 || rename(tmp, cur) < 0) {
-		fprintf(stderr, "sandtrap rules install: cannot point '%s' at %s: %m\n", cur,
-		        version);
-		unlink(tmp);
-		return -EIO;
-	}
-	return 0;
-}
 
 /* The pid in DATA/sandtrapd.pid, if that process is a sandtrapd; else 0. */
 static pid_t install_server_pid(const char *data)
@@ -126,37 +48,25 @@ static pid_t install_server_pid(const char *data)
 static int install_run(const char *dir, const char *data)
 {
 	struct ruleset *rs = NULL;
-	char err[512] = "", shown[1024], rdir[PATH_BUF];
-	struct stat owner, st;
-	size_t fixtures = 0;
-	int failed, r = 2;
+	char err[1024] = "", rdir[PATH_BUF];
+	struct stat owner;
+	int r = 2;
 	pid_t pid;
 
 	if (stat(data, &owner) < 0 || !S_ISDIR(owner.st_mode)) {
 		fprintf(stderr, "sandtrap rules install: no data directory '%s'\n", data);
 		return 2;
 	}
-	if (ruleset_load(dir, NULL, &rs, err, sizeof(err)) < 0) {
-		escape_printable(err, strlen(err), shown, sizeof(shown));
-		fprintf(stderr, "sandtrap rules install: the rules in '%s' do not load: %s\n", dir,
-		        shown);
+	if (rules_install_validate(dir, stderr, &rs, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sandtrap rules install: the rules in '%s' are not installed: %s\n",
+			dir, err);
 		return 2;
 	}
-	failed = detect_engine_test(rs->engine, stderr, &fixtures);
-	if (failed != 0) {
-		fprintf(stderr, "sandtrap rules install: %d of %zu fixtures fail: not installed\n",
-		        failed, fixtures);
-		goto out;
-	}
 	snprintf(rdir, sizeof(rdir), "%s/" STORE_RULES_DIR, data);
-	/* Not a link the HTTP process may have put there: a directory, made root's. */
-	if ((mkdir(rdir, 0755) < 0 && errno != EEXIST) || lstat(rdir, &st) < 0 ||
-	    !S_ISDIR(st.st_mode) || lchown(rdir, 0, 0) < 0 || chmod(rdir, 0755) < 0) {
-		fprintf(stderr, "sandtrap rules install: cannot create '%s': %m\n", rdir);
+	if (rules_install_put(dir, rdir, rs->version, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sandtrap rules install: %s\n", err);
 		goto out;
 	}
-	if (install_copy(dir, data, rs->version) < 0 || install_link(data, rs->version) < 0)
-		goto out;
 	printf("installed rules %s in %s/" STORE_RULES_CURRENT "\n", rs->version, data);
 	pid = install_server_pid(data);
 	if (pid > 0 && kill(pid, SIGHUP) == 0)

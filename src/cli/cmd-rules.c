@@ -44,7 +44,8 @@ static const struct rules_action rules_actions[] = {
 static void rules_usage(FILE *out)
 {
 	fprintf(out, "Usage: sandtrap rules ACTION DIR\n"
-	             "       sandtrap rules install DIR --data DATA (see rules install --help)\n\n"
+	             "       sandtrap rules install DIR --data DATA (see rules install --help)\n"
+	             "       sandtrap rules push DIR --server URL (see rules push --help)\n\n"
 	             "DIR holds behaviour/*.yml. Exit status: 0 fine, 1 fixtures failed,\n"
 	             "2 the rule set does not load or bad usage.\n\nActions:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(rules_actions); i++)
@@ -66,6 +67,8 @@ int cmd_rules(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "install") == 0)
 		return rules_install(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "push") == 0)
+		return rules_push(argc - 1, argv + 1);
 	for (int i = 1; i < argc; i++)
 		if (rules_is_help(argv[i])) {
 			rules_usage(stdout);

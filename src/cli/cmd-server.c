@@ -31,7 +31,16 @@ struct server_cli {
 	const char *arg;
 };
 
-enum { OPT_SERVER = 256, OPT_TOKEN, OPT_CACERT, OPT_JSON, OPT_WAIT, OPT_PRIORITY, OPT_TIMEOUT };
+enum {
+	OPT_SERVER = 256,
+	OPT_TOKEN,
+	OPT_CACERT,
+	OPT_JSON,
+	OPT_WAIT,
+	OPT_PRIORITY,
+	OPT_TIMEOUT,
+	OPT_CONFIG,
+};
 
 static const struct option options[] = {
 	{ "server", required_argument, NULL, OPT_SERVER },
@@ -41,6 +50,7 @@ static const struct option options[] = {
 	{ "wait", no_argument, NULL, OPT_WAIT },
 	{ "priority", required_argument, NULL, OPT_PRIORITY },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -62,6 +72,9 @@ static int server_cli_parse(struct server_cli *s, const char *cmd, const char *u
 			break;
 		case OPT_CACERT:
 			s->c.cacert = optarg;
+			break;
+		case OPT_CONFIG:
+			s->c.config = optarg;
 			break;
 		case OPT_JSON:
 			s->json = true;
@@ -129,8 +142,21 @@ static int verdict_exit(struct json_object *v)
 	return strcmp(r, "clean") == 0 ? EXIT_CLEAN : EXIT_THREAT;
 }
 
+/* Unix seconds as a local ISO-8601 date-time with its offset: 2026-12-04T10:15:02+0100. */
+static const char *time_local(int64_t t, char *buf, size_t bufsz)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || !localtime_r(&tt, &tm) ||
+	    strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%S%z", &tm) == 0)
+		snprintf(buf, bufsz, "unknown");
+	return buf;
+}
+
 static void verdict_print(struct json_object *v)
 {
+	char when[40];
 	const char *threat = jstr(v, "threat");
 	struct json_object *t = json_object_object_get(v, "techniques");
 	const char *tech = t ? json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN) : NULL;
@@ -138,7 +164,9 @@ static void verdict_print(struct json_object *v)
 	printf("Verdict: %s (score %s)%s%s\n", jstr(v, "verdict"), jstr(v, "score"),
 	       threat ? " threat " : "", threat ? threat : "");
 	printf("  sha256 %s\n  rules %s, scanned at %s, %s\n", jstr(v, "sha256"),
-	       jstr(v, "rules_version"), jstr(v, "scanned_at"),
+	       jstr(v, "rules_version"),
+	       time_local(json_object_get_int64(json_object_object_get(v, "scanned_at")), when,
+			  sizeof(when)),
 	       json_object_get_boolean(json_object_object_get(v, "fresh")) ? "fresh" : "stale");
 	if (tech && strcmp(tech, "[]") != 0)
 		printf("  techniques %s\n", tech);
@@ -149,18 +177,46 @@ static void verdict_print(struct json_object *v)
 static const char submit_usage[] =
 	"Usage: sandtrap submit [OPTIONS] FILE\n"
 	"\n"
-	"Send FILE to sandtrapd for analysis. With --wait, show its progress (queued,\n"
-	"running, done) and then the verdict. A file with a fresh verdict is answered from\n"
-	"the server's cache without running again.\n"
+	"Send FILE to sandtrapd for analysis. With --wait, show its progress (queued ->\n"
+	"running -> scoring -> done) and then the verdict. A file with a fresh verdict is\n"
+	"answered from the server's cache without running again.\n"
 	"\n"
 	"Options:\n"
 	"  --wait             wait for the verdict\n"
 	"  --priority P       high (an agent holding a user's access) or normal\n"
 	"  --timeout SEC      analysis time (default: the server's)\n"
 	"  --json             print the server's JSON answer\n" CLIENT_OPTIONS_HELP "\n"
-	"Exit status: 0 clean (or queued, without --wait), 1 threat found, 2 error.\n";
+	"Exit status: 0 clean (or queued, without --wait), 1 threat found, 2 error.\n"
+	"\n" CLIENT_CONFIG_HELP;
 
-/* Polls until done or failed, printing each status as it changes, from `first` on. */
+static const char *const submit_steps[] = {"queued", "running", "scoring", "done"};
+
+static int submit_step(const char *phase)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(submit_steps); i++)
+		if (strcmp(phase, submit_steps[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * The steps from last to phase. A step shorter than the polling interval (scoring a
+ * sample that dropped nothing takes milliseconds) is shown too: every detonated
+ * submission passes through each step in order.
+ */
+static void submit_show_steps(const char *last, const char *phase)
+{
+	int from = last[0] ? submit_step(last) : -1, to = submit_step(phase);
+
+	if (from < 0 || to < 0 || to <= from) {
+		fprintf(stderr, "%s%s", last[0] ? " -> " : "", phase);
+		return;
+	}
+	for (int i = from + 1; i <= to; i++)
+		fprintf(stderr, " -> %s", submit_steps[i]);
+}
+
+/* Polls until done or failed, printing each step as it changes, from `first` on. */
 static int submit_wait(struct server_cli *s, int64_t id, const char *first,
 		       struct json_object **ret)
 {
@@ -172,15 +228,17 @@ static int submit_wait(struct server_cli *s, int64_t id, const char *first,
 	snprintf(path, sizeof(path), "/api/v1/submissions/%" PRId64, id);
 	for (;;) {
 		struct json_object *o = server_get(s, "submit", path, 200);
-		const char *st = jstr(o, "status");
+		const char *st = jstr(o, "status"), *phase = jstr(o, "phase");
 
 		if (!st) {
 			json_object_put(o);
 			return -EIO;
 		}
-		if (strcmp(st, last) != 0) {
-			fprintf(stderr, "%s%s", last[0] ? " -> " : "", st);
-			snprintf(last, sizeof(last), "%s", st);
+		if (!phase)
+			phase = st; /* a server from before phases */
+		if (strcmp(phase, last) != 0) {
+			submit_show_steps(last, phase);
+			snprintf(last, sizeof(last), "%s", phase);
 		}
 		if (strcmp(st, "done") == 0 || strcmp(st, "failed") == 0) {
 			fprintf(stderr, "\n");

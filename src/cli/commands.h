@@ -6,6 +6,8 @@ int cmd_analyze(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 /* sandtrap rules install DIR --data DATA (argv[0] is "install"). */
 int rules_install(int argc, char **argv);
+/* sandtrap rules push DIR [--server URL --token TOKEN] (argv[0] is "push"). */
+int rules_push(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
 int cmd_lookup(int argc, char **argv);

@@ -773,3 +773,9 @@ int staticsig_scan(const struct staticsig_db *db, int fd, const char *sha256, ui
 	*ret_n = o.n;
 	return o.overflow ? -ENOBUFS : 0;
 }
+
+void staticsig_counts(const struct staticsig_db *db, size_t *ret_yara, size_t *ret_hashes)
+{
+	*ret_yara = db && db->rules ? db->rules->num_rules : 0;
+	*ret_hashes = db ? db->bad.n + db->good.n : 0;
+}

@@ -55,3 +55,6 @@ int staticsig_scan(const struct staticsig_db *db, int fd, const char *sha256, ui
                    struct staticsig_hit *hits, size_t max_hits, size_t *ret_n);
 
 const char *staticsig_kind_name(enum staticsig_kind k); /* "yara" "hash_bad" "hash_good" "elf" */
+
+/* How many YARA rules and listed hashes (bad and good) db holds. */
+void staticsig_counts(const struct staticsig_db *db, size_t *ret_yara, size_t *ret_hashes);

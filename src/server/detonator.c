@@ -2,6 +2,7 @@
 #include "detonator.h"
 
 #include "analysis.h"
+#include "bundle.h"
 #include "capture.h"
 #include "config.h"
 #include "cgroup.h"
@@ -10,6 +11,7 @@
 #include "log.h"
 #include "macros.h"
 #include "report.h"
+#include "rulesinstall.h"
 
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <fcntl.h>
@@ -51,6 +53,8 @@ struct detonator {
 	struct pending_job pending[DETONATOR_SLOTS_MAX];
 	unsigned npending;
 	unsigned busy;
+	pid_t rules_pid; /* the worker installing a rules bundle, one at a time */
+	int64_t rules_id;
 	bool http_gone;
 	int http_status;
 };
@@ -109,6 +113,21 @@ static int worker_report_fd(struct report *rep, int *ret_fd)
 	return 0;
 }
 
+struct worker_note {
+	int sock;
+	int64_t id;
+};
+
+/* The HTTP process shows "scoring" from here on (GET /api/v1/submissions/{id}). */
+static void worker_on_judging(void *userdata)
+{
+	const struct worker_note *n = userdata;
+	int r = jobmsg_progress_send(n->sock, n->id, JOBMSG_PHASE_SCORING);
+
+	if (r < 0)
+		log_errno(r, "detonator: job %lld: cannot send its progress", (long long)n->id);
+}
+
 static int worker_analyse(const struct detonator_config *cfg, const struct jobmsg_job *job,
 			  const char *dir, char *why, size_t whysz, int *ret_fd)
 {
@@ -126,6 +145,8 @@ static int worker_analyse(const struct detonator_config *cfg, const struct jobms
 	o.report_dir = report_dir;
 	o.rules = cfg->rules;
 	o.image_dir = cfg->image_dir;
+	o.on_judging = worker_on_judging;
+	o.userdata = &(struct worker_note){.sock = cfg->sock, .id = job->id};
 
 	r = capture_new(&cap);
 	if (r < 0) {
@@ -148,6 +169,63 @@ static int worker_analyse(const struct detonator_config *cfg, const struct jobms
 	return r;
 }
 
+static bool worker_sha256_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == 64;
+}
+
+/*
+ * The dropped files the analysis saved (report/dropped/<sha256>, 0400, root's) cross to
+ * the HTTP process as read-only descriptors, one message each, before the result: it
+ * stores them; nothing it could write to is handed over, and it never reads this
+ * directory by path.
+ */
+static void worker_send_artefacts(const struct detonator_config *cfg, int64_t id,
+				  const char *dir)
+{
+	char path[256];
+	_cleanup_close_ int dfd = -1;
+	uint64_t total = 0;
+	unsigned sent = 0;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/report/dropped", dir);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return; /* nothing was dropped */
+	d = fdopendir(dup(dfd));
+	if (!d)
+		return;
+	while ((de = readdir(d)) && sent < JOBMSG_ARTEFACTS_MAX) {
+		_cleanup_close_ int fd = -1;
+		struct stat st;
+		int r;
+
+		if (!worker_sha256_name(de->d_name))
+			continue;
+		fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    (uint64_t)st.st_size > JOBMSG_ARTEFACT_MAX ||
+		    total + (uint64_t)st.st_size > JOBMSG_ARTEFACTS_BYTES_MAX)
+			continue;
+		r = jobmsg_artefact_send(cfg->sock, id, de->d_name, fd);
+		if (r < 0) {
+			log_errno(r, "detonator: job %lld: cannot send artefact %s", (long long)id,
+				  de->d_name);
+			break;
+		}
+		total += (uint64_t)st.st_size;
+		sent++;
+	}
+	closedir(d);
+}
+
 /* The worker: one job, one guest, one result message, then it exits. */
 static int worker_main(const struct detonator_config *cfg, const struct jobmsg_job *job, int obj_fd)
 {
@@ -162,6 +240,8 @@ static int worker_main(const struct detonator_config *cfg, const struct jobmsg_j
 		snprintf(res.why, sizeof(res.why), "cannot prepare the job: %s", strerror(-r));
 	else
 		r = worker_analyse(cfg, job, dir, res.why, sizeof(res.why), &report_fd);
+	if (r >= 0)
+		worker_send_artefacts(cfg, job->id, dir);
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 
 	res.status = r < 0 ? r : 0;
@@ -204,6 +284,93 @@ static int detonator_spawn(struct detonator *d, const struct jobmsg_job *job, in
 	return 0;
 }
 
+static void detonator_rules_fail(int sock, int64_t id, int err, const char *why)
+{
+	struct jobmsg_result res = {.magic = JOBMSG_RULES_MAGIC, .status = err, .id = id};
+
+	snprintf(res.why, sizeof(res.why), "%s", why);
+	jobmsg_result_send(sock, &res, -1);
+}
+
+/*
+ * The bundle (the HTTP process's directory at dirfd) copied into a root-only directory
+ * first: what is validated and installed cannot change underneath. Then exactly what
+ * `sandtrap rules install` does. Exit status 0 when installed.
+ */
+static int rules_worker_main(const struct detonator_config *cfg, int64_t id, int dirfd)
+{
+	struct jobmsg_result res = {.magic = JOBMSG_RULES_MAGIC, .id = id};
+	struct ruleset *rs = NULL;
+	struct rules_counts n;
+	char staging[128], err[512] = "";
+	_cleanup_close_ int sfd = -1;
+	struct stat st;
+	int r;
+
+	snprintf(staging, sizeof(staging), JOBS_DIR "/%d-0", getpid());
+	r = mkdir_p_at(AT_FDCWD, JOBS_DIR, 0700);
+	if (r >= 0 && mkdir(staging, 0700) < 0)
+		r = neg_errno();
+	if (r >= 0)
+		sfd = open(staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (r < 0 || sfd < 0) {
+		r = r < 0 ? r : neg_errno();
+		snprintf(err, sizeof(err), "cannot create '%s': %s", staging, strerror(-r));
+	} else if (fstat(dirfd, &st) < 0 || st.st_uid == 0) {
+		r = -EPERM;
+		snprintf(err, sizeof(err), "the bundle is not the HTTP process's");
+	} else {
+		r = bundle_copy(dirfd, st.st_uid, sfd, err, sizeof(err));
+	}
+	if (r >= 0 && rules_install_validate(staging, NULL, &rs, err, sizeof(err)) < 0)
+		r = -EINVAL;
+	if (r >= 0 &&
+	    rules_install_put(staging, cfg->rules_installed, rs->version, err, sizeof(err)) < 0)
+		r = -EIO;
+	if (r >= 0) {
+		rules_install_counts(rs, &n);
+		snprintf(res.why, sizeof(res.why), "%s %zu %zu %zu", rs->version, n.behaviour,
+			 n.yara, n.hashes);
+		log_info("detonator: rules bundle %lld installed: %s", (long long)id, rs->version);
+	} else {
+		res.status = r == -EIO ? -EIO : -EINVAL; /* the server's fault, or the bundle's */
+		snprintf(res.why, sizeof(res.why), "%.*s", (int)sizeof(res.why) - 1, err);
+	}
+	ruleset_free(rs);
+	nftw(staging, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (jobmsg_result_send(cfg->sock, &res, -1) < 0)
+		return 1;
+	return r < 0 ? 1 : 0;
+}
+
+/* A rules bundle in a worker of its own: loading and testing rules takes a while. */
+static void detonator_rules_spawn(struct detonator *d, int64_t id, int dirfd)
+{
+	sigset_t none;
+	pid_t pid;
+
+	if (d->rules_pid > 0) {
+		detonator_rules_fail(d->cfg->sock, id, -EBUSY,
+				     "another rules bundle is being installed");
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		detonator_rules_fail(d->cfg->sock, id, neg_errno(), "cannot fork a worker");
+		return;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(rules_worker_main(d->cfg, id, dirfd));
+	}
+	d->rules_pid = pid;
+	d->rules_id = id;
+	log_info("detonator: rules bundle %lld in worker %d", (long long)id, pid);
+}
+
 static int detonator_read_job(struct detonator *d)
 {
 	struct jobmsg_job job;
@@ -212,6 +379,11 @@ static int detonator_read_job(struct detonator *d)
 	r = jobmsg_job_recv(d->cfg->sock, &job, &fd);
 	if (r == -EBADMSG) {
 		log_warn("detonator: refused a malformed job message");
+		return 0;
+	}
+	if (r == 1) {
+		detonator_rules_spawn(d, job.id, fd);
+		close(fd);
 		return 0;
 	}
 	if (r < 0 || job.id == 0)
@@ -237,34 +409,6 @@ static void detonator_start_pending(struct detonator *d)
 	}
 }
 
-/* A worker that died before sending its result still gets its job answered. */
-static void detonator_reap(struct detonator *d)
-{
-	int status;
-	pid_t pid;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == d->cfg->http_pid) {
-			d->http_gone = true;
-			d->http_status = status;
-			continue;
-		}
-		for (unsigned i = 0; i < ARRAY_SIZE(d->workers); i++) {
-			struct worker *w = &d->workers[i];
-
-			if (w->pid != pid)
-				continue;
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				detonator_fail(d->cfg->sock, w->job_id, -ECHILD,
-					       "the detonation worker died");
-			*w = (struct worker){0};
-			d->busy--;
-		}
-	}
-	detonator_start_pending(d);
-}
-
-/* Jobs started from now on use the new rules; running workers keep their copy (fork). */
 static void detonator_rules_reload(struct detonator *d)
 {
 	struct config_rules_dir held;
@@ -286,6 +430,43 @@ static void detonator_rules_reload(struct detonator *d)
 	d->cfg->rules = rs;
 }
 
+/* A worker that died before sending its result still gets its job answered. */
+static void detonator_reap(struct detonator *d)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == d->cfg->http_pid) {
+			d->http_gone = true;
+			d->http_status = status;
+			continue;
+		}
+		if (pid == d->rules_pid) {
+			d->rules_pid = 0;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+				detonator_rules_reload(d); /* new jobs use the bundle's rules */
+			else if (!WIFEXITED(status))
+				detonator_rules_fail(d->cfg->sock, d->rules_id, -ECHILD,
+						     "the rules worker died");
+			continue;
+		}
+		for (unsigned i = 0; i < ARRAY_SIZE(d->workers); i++) {
+			struct worker *w = &d->workers[i];
+
+			if (w->pid != pid)
+				continue;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				detonator_fail(d->cfg->sock, w->job_id, -ECHILD,
+					       "the detonation worker died");
+			*w = (struct worker){0};
+			d->busy--;
+		}
+	}
+	detonator_start_pending(d);
+}
+
+/* Jobs started from now on use the new rules; running workers keep their copy (fork). */
 static void detonator_signal(struct detonator *d, int sfd)
 {
 	struct signalfd_siginfo si;
@@ -348,7 +529,7 @@ int detonator_run(struct detonator_config *cfg)
 	cgroup_sweep_orphans();
 	detonator_sweep_jobs();
 
-	while (!d.http_gone || d.busy > 0 || d.npending > 0) {
+	while (!d.http_gone || d.busy > 0 || d.npending > 0 || d.rules_pid > 0) {
 		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
 				      {.fd = sock_open ? cfg->sock : -1, .events = POLLIN}};
 

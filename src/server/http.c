@@ -6,9 +6,11 @@
  */
 #include "server.h"
 
+#include "bundle.h"
 #include "escape.h"
 #include "fileio.h"
 #include "hash.h"
+#include "jobmsg.h"
 #include "log.h"
 #include "macros.h"
 #include "policy.h"
@@ -19,7 +21,9 @@
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TOKEN_LEN_MIN  16
@@ -29,6 +33,7 @@
 #define REPORT_MAX     (512ull << 20)
 #define PARAM_MAX      80
 #define DETECTIONS_MAX 1000 /* per answer: a client pages on with since=<last id> */
+#define ARTEFACT_MAX   (64ull << 20) /* the largest dropped file a report saves */
 #define HTTP_THREADS   2
 /*
  * Per connection: request headers and buffers. libmicrohttpd zeroes it for every request
@@ -37,6 +42,9 @@
 #define CONNECTION_MEMORY (16u << 10)
 #define TOKEN_CACHE    64 /* tokens whose role is kept in memory: one lookup per request saved */
 #define AGENT_ONLINE_SEC 90 /* an agent seen this recently is online: three heartbeats */
+#define MULTIPART_FIELD  "file"
+#define MULTIPART_BUFFER (64u << 10)
+#define MULTIPART_SLACK  (64u << 10) /* boundaries, part headers and small fields */
 
 struct http {
 	struct server *srv;
@@ -51,6 +59,7 @@ struct reply {
 	uint64_t size;
 	const char *ctype;
 	bool suspended; /* a long poll waits: nothing to send yet */
+	char disposition[128]; /* a download: Content-Disposition */
 };
 
 struct request;
@@ -71,6 +80,7 @@ struct request {
 	enum store_role role;
 	char token_sha256[65]; /* who asks: submissions remember it as their owner */
 	char param[PARAM_MAX];
+	char param2[PARAM_MAX]; /* a second "*" of the pattern */
 	char *body; /* JSON bodies, small */
 	int fd;     /* an object upload goes to an unnamed file in the data directory */
 	size_t len, cap;
@@ -81,6 +91,14 @@ struct request {
 	bool waiting;               /* a long poll: wait_until is set */
 	int64_t wait_until;         /* when it answers with no events: now_ms() */
 	struct request *wait_next; /* in the list of suspended long polls */
+	/* multipart/form-data: the object is the field named "file" (MULTIPART_FIELD) */
+	struct server *srv;
+	bool multipart;
+	struct MHD_PostProcessor *pp;
+	uint64_t raw;     /* multipart bytes received, the framing included */
+	bool file_seen;   /* a "file" field began */
+	bool file_done;   /* ... and another part followed it */
+	bool multipart_bad;
 };
 
 /* --- replies --- */
@@ -118,6 +136,12 @@ static enum MHD_Result reply_queue(struct MHD_Connection *conn, struct reply *re
 	MHD_add_response_header(r, "Content-Type", rep->ctype);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (rep->disposition[0]) {
+		/* Never rendered or run by a browser: saved as an opaque file. */
+		MHD_add_response_header(r, "Content-Disposition", rep->disposition);
+		MHD_add_response_header(r, "Content-Security-Policy",
+					"default-src 'none'; sandbox");
+	}
 	if (rep->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"sandtrap\"");
 	ret = MHD_queue_response(conn, rep->status, r);
@@ -180,6 +204,8 @@ static struct json_object *submission_json(struct server *srv, const struct stor
 	json_object_object_add(o, "id", json_object_new_int64(s->id));
 	json_object_object_add(o, "sha256", json_object_new_string(s->sha256));
 	json_object_object_add(o, "status", json_object_new_string(store_status_name(s->status)));
+	json_object_object_add(o, "phase",
+			       json_object_new_string(server_submission_phase(srv, s)));
 	json_object_object_add(o, "priority",
 			       json_object_new_string(s->priority > 0 ? "high" : "normal"));
 	json_object_object_add(o, "timeout", json_object_new_int(s->timeout_sec));
@@ -202,6 +228,20 @@ static bool errno_no_space(int r)
 }
 
 /* --- handlers --- */
+
+static void route_submit(struct server *srv, struct request *req, struct reply *rep);
+static void route_rules_push(struct server *srv, struct request *req, struct reply *rep);
+
+/* Routes whose body goes to an unnamed file rather than memory, and its limit. */
+static bool route_body_to_file(const struct route *route)
+{
+	return route->fn == route_submit || route->fn == route_rules_push;
+}
+
+static uint64_t route_file_max(const struct server *srv, const struct route *route)
+{
+	return route->fn == route_rules_push ? BUNDLE_BODY_MAX : srv->cfg->object_max;
+}
 
 static int query_timeout(struct server *srv, struct request *req, unsigned *ret)
 {
@@ -322,6 +362,12 @@ static void route_submit(struct server *srv, struct request *req, struct reply *
 	if (req->no_space)
 		return reply_error(rep, MHD_HTTP_INSUFFICIENT_STORAGE,
 				   "the server's disk is full: try again later");
+	if (req->multipart_bad)
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "a malformed multipart body, or more than one file field");
+	if (req->multipart && !req->file_seen)
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "a multipart body needs the object in a field named file");
 	if (req->len == 0)
 		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
 				   "empty body: send the object's bytes");
@@ -1392,6 +1438,118 @@ static void route_agents(struct server *srv, struct request *req, struct reply *
 	reply_json(rep, MHD_HTTP_OK, arr);
 }
 
+static struct json_object *artefact_json(const struct store_artefact *a)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "sha256", json_string_or_null(a->sha256));
+	json_object_object_add(o, "size", json_object_new_int64((int64_t)a->size));
+	json_object_object_add(o, "path", json_object_new_string(a->path));
+	json_object_object_add(o, "saved", json_object_new_boolean(a->saved));
+	if (!a->saved)
+		json_object_object_add(o, "reason", json_object_new_string(a->reason));
+	return o;
+}
+
+/* The files a submission's sample dropped: each with its sha256, size, guest path. */
+static void route_artefacts(struct server *srv, struct request *req, struct reply *rep)
+{
+	_cleanup_free_ struct store_artefact *a = NULL;
+	struct store_submission sub;
+	struct json_object *arr;
+	size_t n = 0;
+
+	if (submission_lookup(srv, req, &sub, rep) < 0)
+		return;
+	if (store_artefacts_list(srv->store, sub.id, &a, &n) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot read the artefacts");
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, artefact_json(&a[i]));
+	reply_json(rep, MHD_HTTP_OK, arr);
+}
+
+/* A saved artefact of this submission: true, or an error answered. */
+static bool artefact_saved(struct server *srv, int64_t id, const char *sha256, struct reply *rep)
+{
+	_cleanup_free_ struct store_artefact *a = NULL;
+	size_t n = 0;
+
+	if (store_artefacts_list(srv->store, id, &a, &n) < 0) {
+		reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the artefacts");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i].saved && strcmp(a[i].sha256, sha256) == 0)
+			return true;
+	reply_error(rep, MHD_HTTP_NOT_FOUND, "no saved artefact with this sha256");
+	return false;
+}
+
+/* One artefact's bytes, as an attachment a browser saves and never opens. */
+static void route_artefact(struct server *srv, struct request *req, struct reply *rep)
+{
+	struct store_submission sub;
+	struct stat st;
+	int fd;
+
+	if (submission_lookup(srv, req, &sub, rep) < 0)
+		return;
+	if (!sha256_valid(req->param2))
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "a sha256 is 64 lower-case hex digits");
+	if (!artefact_saved(srv, sub.id, req->param2, rep))
+		return;
+	if (store_object_open(srv->store, req->param2, ARTEFACT_MAX, &fd) < 0)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot read the artefact");
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "cannot read the artefact");
+	}
+	*rep = (struct reply){.status = MHD_HTTP_OK,
+			      .fd = fd,
+			      .size = (uint64_t)st.st_size,
+			      .ctype = "application/octet-stream"};
+	snprintf(rep->disposition, sizeof(rep->disposition), "attachment; filename=\"%s.bin\"",
+		 req->param2);
+}
+
+/* A rules bundle (tar.gz) installed through the privileged process, then reloaded. */
+static void route_rules_push(struct server *srv, struct request *req, struct reply *rep)
+{
+	char why[JOBMSG_WHY_MAX + 64], version[48];
+	unsigned long long behaviour, yara, hashes;
+	struct json_object *o;
+	int r;
+
+	if (req->too_big)
+		return reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "the bundle is too large");
+	if (req->no_space)
+		return reply_error(rep, MHD_HTTP_INSUFFICIENT_STORAGE,
+				   "the server's disk is full: try again later");
+	if (req->len == 0)
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST,
+				   "empty body: send the rules as a tar.gz");
+	r = server_rules_push(srv, req->fd, why, sizeof(why));
+	if (r == -EBUSY)
+		return reply_error(rep, MHD_HTTP_CONFLICT, why);
+	if (r == -EINVAL)
+		return reply_error(rep, MHD_HTTP_BAD_REQUEST, why);
+	if (r < 0 || sscanf(why, "%47s %llu %llu %llu", version, &behaviour, &yara, &hashes) != 4)
+		return reply_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   r < 0 ? why : "the rules were installed, but not counted");
+	log_info("http: rules %s installed through the API", version);
+	o = json_object_new_object();
+	json_object_object_add(o, "rules_version", json_object_new_string(version));
+	json_object_object_add(o, "behaviour_rules", json_object_new_int64((int64_t)behaviour));
+	json_object_object_add(o, "yara_rules", json_object_new_int64((int64_t)yara));
+	json_object_object_add(o, "hashes", json_object_new_int64((int64_t)hashes));
+	reply_json(rep, MHD_HTTP_OK, o);
+}
+
 static const struct route routes[] = {
 	{"POST", "/api/v1/submissions", STORE_ROLE_AGENT, true, route_submit},
 	{"GET", "/api/v1/submissions/*", STORE_ROLE_AGENT, false, route_submission},
@@ -1417,6 +1575,9 @@ static const struct route routes[] = {
 	{"POST", "/api/v1/blocklist", STORE_ROLE_AGENT, true, route_block_add},
 	{"GET", "/api/v1/blocklist", STORE_ROLE_AGENT, false, route_blocklist},
 	{"GET", "/api/v1/actions", STORE_ROLE_ANALYST, false, route_actions},
+	{"GET", "/api/v1/submissions/*/artefacts", STORE_ROLE_ANALYST, false, route_artefacts},
+	{"GET", "/api/v1/submissions/*/artefacts/*", STORE_ROLE_ANALYST, false, route_artefact},
+	{"POST", "/api/v1/rules", STORE_ROLE_ADMIN, true, route_rules_push},
 };
 
 /*
@@ -1458,17 +1619,23 @@ static void token_cache_put(const char *sha256, enum store_role role)
 
 /* --- dispatch --- */
 
-/* Segment by segment; one "*" captures a segment of at most PARAM_MAX - 1 bytes. */
-static bool route_match(const char *pattern, const char *url, char *param)
+/*
+ * Segment by segment; each "*" captures a segment of at most PARAM_MAX - 1 bytes, the
+ * first into param, the second into param2.
+ */
+static bool route_match(const char *pattern, const char *url, char *param, char *param2)
 {
+	unsigned stars = 0;
+
 	while (*pattern && *url) {
 		if (*pattern == '*') {
 			size_t n = strcspn(url, "/");
+			char *dst = stars++ == 0 ? param : param2;
 
 			if (n == 0 || n >= PARAM_MAX)
 				return false;
-			memcpy(param, url, n);
-			param[n] = '\0';
+			memcpy(dst, url, n);
+			dst[n] = '\0';
 			url += n;
 			pattern++;
 			continue;
@@ -1481,11 +1648,11 @@ static bool route_match(const char *pattern, const char *url, char *param)
 
 /* The route for url and method; *ret_status 404 or 405 when none. */
 static const struct route *route_find(const char *url, const char *method, char *param,
-				      unsigned *ret_status)
+				      char *param2, unsigned *ret_status)
 {
 	*ret_status = MHD_HTTP_NOT_FOUND;
 	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
-		if (!route_match(routes[i].pattern, url, param))
+		if (!route_match(routes[i].pattern, url, param, param2))
 			continue;
 		if (strcmp(routes[i].method, method) == 0)
 			return &routes[i];
@@ -1518,11 +1685,21 @@ static enum store_role http_auth(struct server *srv, struct MHD_Connection *conn
 	return role;
 }
 
-static size_t route_body_max(const struct server *srv, const struct route *route)
+static bool request_multipart(const struct request *req)
 {
-	if (route->fn == route_submit)
-		return srv->cfg->object_max;
-	return route->body_max ? route->body_max : JSON_BODY_MAX;
+	const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+						     "Content-Type");
+
+	return req->route->fn == route_submit && ct &&
+	       strncasecmp(ct, "multipart/form-data", strlen("multipart/form-data")) == 0;
+}
+
+/* The largest body a route takes; a multipart object may bring its framing. */
+static uint64_t request_body_max(const struct server *srv, const struct request *req)
+{
+	if (!route_body_to_file(req->route))
+		return req->route->body_max ? req->route->body_max : JSON_BODY_MAX;
+	return route_file_max(srv, req->route) + (request_multipart(req) ? MULTIPART_SLACK : 0);
 }
 
 /* Route, token and size are checked before any body is read. 0: go on. */
@@ -1533,7 +1710,7 @@ static unsigned http_admit(struct server *srv, struct request *req, const char *
 	unsigned status;
 	bool need_auth;
 
-	req->route = route_find(url, method, req->param, &status);
+	req->route = route_find(url, method, req->param, req->param2, &status);
 	if (!req->route) {
 		reply_error(rep, status,
 			    status == MHD_HTTP_NOT_FOUND ? "no such endpoint"
@@ -1551,11 +1728,22 @@ static unsigned http_admit(struct server *srv, struct request *req, const char *
 		return MHD_HTTP_FORBIDDEN;
 	}
 	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
-	if (cl && strtoull(cl, NULL, 10) > route_body_max(srv, req->route)) {
+	if (cl && strtoull(cl, NULL, 10) > request_body_max(srv, req)) {
 		reply_error(rep, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
 		return MHD_HTTP_CONTENT_TOO_LARGE;
 	}
 	return 0;
+}
+
+/* The multipart parser, never from inside its own callback. false: the body was malformed. */
+static bool request_multipart_end(struct request *req)
+{
+	bool ok = true;
+
+	if (req->pp)
+		ok = MHD_destroy_post_processor(req->pp) == MHD_YES;
+	req->pp = NULL;
+	return ok;
 }
 
 static void request_drop_body(struct request *req)
@@ -1596,8 +1784,9 @@ static int request_append_object(struct server *srv, struct request *req, const 
 
 static int request_append(struct server *srv, struct request *req, const char *data, size_t n)
 {
-	bool object = req->route->fn == route_submit;
-	size_t max = route_body_max(srv, req->route);
+	bool object = route_body_to_file(req->route);
+	size_t max = object ? route_file_max(srv, req->route)
+			    : req->route->body_max ? req->route->body_max : JSON_BODY_MAX;
 	char *p;
 
 	if (req->too_big || !req->route->body)
@@ -1624,6 +1813,68 @@ static int request_append(struct server *srv, struct request *req, const char *d
 	return 0;
 }
 
+/*
+ * A part of a multipart body: the "file" field goes to the object's unnamed file as a raw
+ * body would; other fields are ignored; a second file field is refused.
+ */
+static enum MHD_Result multipart_part(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *filename, const char *content_type,
+				      const char *transfer_encoding, const char *data,
+				      uint64_t off, size_t size)
+{
+	struct request *req = cls;
+
+	if (!key || strcmp(key, MULTIPART_FIELD) != 0) {
+		req->file_done = req->file_seen;
+		return MHD_YES;
+	}
+	if (off == 0 && (req->file_done || (req->file_seen && req->len > 0))) {
+		req->multipart_bad = true;
+		return MHD_NO;
+	}
+	req->file_seen = true;
+	if (size == 0)
+		return MHD_YES;
+	if (req->len + size > req->srv->cfg->object_max) {
+		req->too_big = true;
+		return MHD_NO;
+	}
+	if (request_append_object(req->srv, req, data, size) < 0)
+		return MHD_NO;
+	return req->no_space ? MHD_NO : MHD_YES;
+}
+
+/* Raw multipart bytes through libmicrohttpd's parser; a refusal drops the rest. */
+static int multipart_feed(struct server *srv, struct request *req, const char *data, size_t n)
+{
+	if (req->too_big || req->multipart_bad || req->no_space || !req->pp)
+		return 0;
+	req->raw += n;
+	if (req->raw > srv->cfg->object_max + MULTIPART_SLACK)
+		req->too_big = true;
+	else if (MHD_post_process(req->pp, data, n) == MHD_NO && !req->too_big && !req->no_space)
+		req->multipart_bad = true;
+	if (req->too_big || req->multipart_bad || req->no_space) {
+		request_multipart_end(req);
+		request_drop_body(req);
+	}
+	return 0;
+}
+
+/* A multipart submission gets its parser; -EINVAL (answered 400) without a boundary. */
+static int request_multipart_start(struct request *req, struct reply *rep)
+{
+	if (!request_multipart(req))
+		return 0;
+	req->multipart = true;
+	req->pp = MHD_create_post_processor(req->conn, MULTIPART_BUFFER, multipart_part, req);
+	if (!req->pp) {
+		reply_error(rep, MHD_HTTP_BAD_REQUEST, "a multipart body needs a boundary");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *url,
 				   const char *method, const char *version, const char *upload_data,
 				   size_t *upload_data_size, void **con_cls)
@@ -1637,11 +1888,13 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 		if (!req)
 			return MHD_NO;
 		req->conn = conn;
+		req->srv = srv;
 		req->fd = -1;
 		req->start = time(NULL);
 		*con_cls = req;
 		__atomic_add_fetch(&srv->requests, 1, __ATOMIC_RELAXED);
-		if (http_admit(srv, req, url, method, &rep) != 0) {
+		if (http_admit(srv, req, url, method, &rep) != 0 ||
+		    request_multipart_start(req, &rep) < 0) {
 			req->answered = true;
 			return reply_send(conn, &rep);
 		}
@@ -1654,11 +1907,15 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 	if (!req->waiting && time(NULL) - req->start > (time_t)srv->cfg->request_timeout)
 		return MHD_NO; /* a client too slow to send its request is cut off */
 	if (*upload_data_size > 0) {
-		if (request_append(srv, req, upload_data, *upload_data_size) < 0)
+		if (req->multipart)
+			multipart_feed(srv, req, upload_data, *upload_data_size);
+		else if (request_append(srv, req, upload_data, *upload_data_size) < 0)
 			return MHD_NO;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (req->pp && !request_multipart_end(req))
+		req->multipart_bad = true;
 	req->answered = true;
 	req->route->fn(srv, req, &rep);
 	if (rep.suspended) {
@@ -1675,6 +1932,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 
 	if (!req)
 		return;
+	request_multipart_end(req);
 	request_drop_body(req);
 	free(req);
 	*con_cls = NULL;

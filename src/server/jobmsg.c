@@ -3,6 +3,8 @@
 
 #include "macros.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -100,6 +102,24 @@ static int jobmsg_fd_regular(int fd)
 	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static bool jobmsg_sha256_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == 64;
+}
+
+static bool jobmsg_fd_bounded(int fd, uint64_t max)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       (uint64_t)st.st_size <= max;
+}
+
 int jobmsg_job_recv(int sock, struct jobmsg_job *ret, int *ret_fd)
 {
 	int fd = -1, r;
@@ -108,6 +128,18 @@ int jobmsg_job_recv(int sock, struct jobmsg_job *ret, int *ret_fd)
 	r = jobmsg_recv(sock, ret, sizeof(*ret), &fd);
 	if (r <= 0)
 		return r;
+	if (ret->magic == JOBMSG_RULES_MAGIC) {
+		struct stat st;
+
+		if (ret->id <= 0 || ret->timeout_sec != 0 || fd < 0 || fstat(fd, &st) < 0 ||
+		    !S_ISDIR(st.st_mode)) {
+			if (fd >= 0)
+				close(fd);
+			return -EBADMSG;
+		}
+		*ret_fd = fd;
+		return 1;
+	}
 	if (ret->magic != JOBMSG_MAGIC || ret->id <= 0 || ret->timeout_sec == 0 ||
 	    ret->timeout_sec > JOBMSG_TIMEOUT_MAX || !jobmsg_fd_regular(fd)) {
 		if (fd >= 0)
@@ -134,6 +166,30 @@ int jobmsg_result_recv(int sock, struct jobmsg_result *ret, int *ret_fd)
 	if (r == 0)
 		return -ECONNRESET;
 	ret->why[sizeof(ret->why) - 1] = '\0';
+	if (ret->magic == JOBMSG_PROGRESS_MAGIC && fd < 0 && ret->id > 0 &&
+	    ret->status == JOBMSG_PHASE_SCORING) {
+		*ret_fd = -1;
+		return 1;
+	}
+	if (ret->magic == JOBMSG_RULES_MAGIC) {
+		if (fd >= 0 || ret->id <= 0 || ret->status > 0) {
+			if (fd >= 0)
+				close(fd);
+			return -EBADMSG;
+		}
+		*ret_fd = -1;
+		return 3;
+	}
+	if (ret->magic == JOBMSG_ARTEFACT_MAGIC) {
+		if (ret->id <= 0 || ret->status != 0 || !jobmsg_sha256_valid(ret->why) ||
+		    !jobmsg_fd_bounded(fd, JOBMSG_ARTEFACT_MAX)) {
+			if (fd >= 0)
+				close(fd);
+			return -EBADMSG;
+		}
+		*ret_fd = fd;
+		return 2;
+	}
 	if (ret->magic != JOBMSG_MAGIC || ret->id <= 0 || ret->status > 0 ||
 	    (ret->status == 0) != jobmsg_fd_regular(fd)) {
 		if (fd >= 0)
@@ -142,4 +198,26 @@ int jobmsg_result_recv(int sock, struct jobmsg_result *ret, int *ret_fd)
 	}
 	*ret_fd = fd;
 	return 0;
+}
+
+int jobmsg_progress_send(int sock, int64_t id, enum jobmsg_phase phase)
+{
+	struct jobmsg_result note = {.magic = JOBMSG_PROGRESS_MAGIC, .status = phase, .id = id};
+
+	return jobmsg_send(sock, &note, sizeof(note), -1);
+}
+
+int jobmsg_artefact_send(int sock, int64_t id, const char *sha256, int fd)
+{
+	struct jobmsg_result a = {.magic = JOBMSG_ARTEFACT_MAGIC, .id = id};
+
+	snprintf(a.why, sizeof(a.why), "%s", sha256);
+	return jobmsg_send(sock, &a, sizeof(a), fd);
+}
+
+int jobmsg_rules_send(int sock, int64_t id, int dirfd)
+{
+	struct jobmsg_job job = {.magic = JOBMSG_RULES_MAGIC, .id = id};
+
+	return jobmsg_send(sock, &job, sizeof(job), dirfd);
 }

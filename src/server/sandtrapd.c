@@ -155,7 +155,22 @@ static int http_lock(const char *dir)
 	return fd;
 }
 
-static int http_main(struct daemon_state *d, int sock, int sigfd)
+/*
+ * The kernel clears the parent-death signal when the credentials change, so it is set
+ * again after root is dropped: a kill -9 of the privileged process then ends this one at
+ * once, and with it the listening socket (a restart finds the port free).
+ */
+static int http_die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return log_errno(neg_errno(), "sandtrapd: cannot set the parent-death signal");
+	if (getppid() != parent)
+		return log_errno(-ECHILD, "sandtrapd: the privileged process %d has gone",
+				 (int)parent);
+	return 0;
+}
+
+static int http_main(struct daemon_state *d, int sock, int sigfd, pid_t parent)
 {
 	struct server srv = {.cfg = &d->cfg,
 			     .sock = sock,
@@ -172,8 +187,13 @@ static int http_main(struct daemon_state *d, int sock, int sigfd)
 	int r;
 
 	pthread_mutex_init(&srv.lock, NULL);
+	pthread_mutex_init(&srv.push_lock, NULL);
+	pthread_cond_init(&srv.push_cond, NULL);
 	snprintf(srv.rules_version, sizeof(srv.rules_version), "%s", d->rules->version);
 	r = privdrop_drop(d->uid, d->gid);
+	if (r < 0)
+		return r;
+	r = http_die_with_parent(parent);
 	if (r < 0)
 		return r;
 	lock_fd = http_lock(d->cfg.data_dir);
@@ -183,7 +203,13 @@ static int http_main(struct daemon_state *d, int sock, int sigfd)
 	if (r < 0)
 		return r;
 	server_agents_init(&srv);
-	server_rescore(&srv);
+	r = server_rescorer_start(&srv);
+	if (r < 0) {
+		store_close(srv.store);
+		return r;
+	}
+	/* Verdicts made with other rules (an install while stopped) are re-scored meanwhile. */
+	server_rescorer_request(&srv, false);
 	store_submission_requeue(srv.store, &requeued);
 	if (requeued)
 		log_info("sandtrapd: %u submissions left running are queued again", requeued);
@@ -195,7 +221,9 @@ static int http_main(struct daemon_state *d, int sock, int sigfd)
 			 d->cfg.slots, srv.rules_version);
 		r = sched_run(&srv, sigfd);
 	}
+	server_rules_push_cancel(&srv);
 	http_stop(http);
+	server_rescorer_stop(&srv);
 	store_close(srv.store);
 	if (srv.rules_owned)
 		ruleset_free(srv.rules);
@@ -236,7 +264,7 @@ static int daemon_split(struct daemon_state *d, int sigfd)
 			_exit(1);
 		log_set_ident("sandtrapd[http]");
 		/* exit(), not _exit(): leak checkers see the process that parses input. */
-		exit(http_main(d, sp[1], sigfd) < 0 ? 1 : 0);
+		exit(http_main(d, sp[1], sigfd, parent) < 0 ? 1 : 0);
 	}
 	close(sp[1]);
 	close(d->listen_fd);

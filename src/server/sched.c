@@ -9,11 +9,10 @@
 
 #include "escape.h"
 #include "fileio.h"
+#include "hash.h"
 #include "jobmsg.h"
 #include "log.h"
 #include "macros.h"
-#include "rescore.h"
-#include "ruleset.h"
 
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -23,6 +22,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define REPORT_MAX     (512ull << 20)
@@ -41,60 +41,6 @@ bool server_verdict_fresh(const struct server *srv, const struct store_verdict *
 	return same;
 }
 
-int server_rescore(struct server *srv)
-{
-	struct rescore_stats st;
-	char stored[48] = "";
-	struct timespec t0, t1;
-	int64_t detections_before;
-	int r;
-
-	if (store_rules_version_get(srv->store, stored, sizeof(stored)) == 0 &&
-	    strcmp(stored, srv->rules->version) == 0)
-		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (store_detections_last(srv->store, &detections_before) < 0)
-		detections_before = INT64_MAX; /* none sent rather than all again */
-	r = rescore_all(srv->store, srv->rules, srv->cfg->object_max, &st);
-	if (r < 0)
-		return log_errno(r, "sched: cannot re-score the stored reports with rules %s",
-				 srv->rules->version);
-	server_event_detections(srv, detections_before);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_info("sched: rules %s -> %s: %zu verdicts re-scored in %.3f s, %zu changed, "
-		 "%zu reports unreadable",
-		 stored[0] ? stored : "(none)", srv->rules->version, st.reports,
-		 (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, st.changed,
-		 st.failed);
-	return 0;
-}
-
-int server_rules_reload(struct server *srv)
-{
-	struct config_rules_dir held;
-	const char *dir =
-		config_rules_pick(srv->rules_installed, srv->rules_configured, &held);
-	struct ruleset *rs;
-	char err[512] = "";
-	int r;
-
-	r = ruleset_load(dir, NULL, &rs, err, sizeof(err));
-	config_rules_done(&held);
-	if (r < 0)
-		return log_errno(r, "sched: SIGHUP: cannot load the rules in '%s', keeping %s: %s",
-				 dir, srv->rules_version, err);
-	if (srv->rules_owned)
-		ruleset_free(srv->rules);
-	/* The inherited rules belong to the parent's memory image: never freed here. */
-	srv->rules = rs;
-	srv->rules_owned = true;
-	r = server_rescore(srv);
-	pthread_mutex_lock(&srv->lock);
-	snprintf(srv->rules_version, sizeof(srv->rules_version), "%s", rs->version);
-	pthread_mutex_unlock(&srv->lock);
-	return r;
-}
-
 void server_wake(struct server *srv)
 {
 	uint64_t one = 1;
@@ -109,10 +55,36 @@ static void sched_slot_set(struct server *srv, int64_t old, int64_t new)
 	for (unsigned i = 0; i < SERVER_SLOTS_MAX; i++)
 		if (srv->running[i] == old) {
 			srv->running[i] = new;
+			srv->scoring[i] = false;
+			srv->artefact_bytes[i] = 0;
+			srv->artefact_count[i] = 0;
 			srv->busy += new ? 1 : -1;
 			break;
 		}
 	pthread_mutex_unlock(&srv->lock);
+}
+
+/* The detonator says a job's detonation has ended: it is being judged. */
+static void sched_slot_scoring(struct server *srv, int64_t id)
+{
+	pthread_mutex_lock(&srv->lock);
+	for (unsigned i = 0; i < SERVER_SLOTS_MAX; i++)
+		if (srv->running[i] == id)
+			srv->scoring[i] = true;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+const char *server_submission_phase(struct server *srv, const struct store_submission *sub)
+{
+	bool scoring = false;
+
+	if (sub->status != STORE_RUNNING)
+		return store_status_name(sub->status);
+	pthread_mutex_lock(&srv->lock);
+	for (unsigned i = 0; i < SERVER_SLOTS_MAX; i++)
+		scoring = scoring || (srv->running[i] == sub->id && srv->scoring[i]);
+	pthread_mutex_unlock(&srv->lock);
+	return scoring ? "scoring" : "running";
 }
 
 static bool sched_slot_has(struct server *srv, int64_t id)
@@ -173,17 +145,12 @@ static void json_copy(struct json_object *o, const char *key, char *dst, size_t 
 }
 
 /* The verdict section of a report the detonator made. */
-static int sched_verdict_parse(const char *buf, size_t len, struct store_verdict *v)
+static int sched_verdict_parse(struct json_object *root, struct store_verdict *v)
 {
-	struct json_tokener *tok = json_tokener_new_ex(JSON_DEPTH_MAX);
-	struct json_object *root = NULL, *ver, *x;
-	int r = -EBADMSG;
+	struct json_object *ver, *x;
 
-	if (!tok)
-		return -ENOMEM;
-	root = json_tokener_parse_ex(tok, buf, len);
 	if (!root || !json_object_object_get_ex(root, "verdict", &ver))
-		goto out;
+		return -EBADMSG;
 	json_copy(ver, "result", v->verdict, sizeof(v->verdict));
 	json_copy(ver, "threat", v->threat, sizeof(v->threat));
 	json_copy(ver, "rules_version", v->rules_version, sizeof(v->rules_version));
@@ -196,17 +163,75 @@ static int sched_verdict_parse(const char *buf, size_t len, struct store_verdict
 		if (strlen(t) < sizeof(v->techniques))
 			snprintf(v->techniques, sizeof(v->techniques), "%s", t);
 	}
-	r = v->verdict[0] ? 0 : -EBADMSG;
-out:
-	json_object_put(root);
+	return v->verdict[0] ? 0 : -EBADMSG;
+}
+
+static struct json_object *sched_report_parse(const char *buf, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+	struct json_object *root;
+
+	if (!tok)
+		return NULL;
+	root = json_tokener_parse_ex(tok, buf, len);
 	json_tokener_free(tok);
-	return r;
+	return root;
+}
+
+/* One dropped file of the report as an artefact: saved when its bytes are in the store. */
+static void sched_artefact_from(struct server *srv, struct json_object *d,
+				struct store_artefact *a)
+{
+	struct json_object *x;
+
+	memset(a, 0, sizeof(*a));
+	json_copy(d, "path", a->path, sizeof(a->path));
+	json_copy(d, "sha256", a->sha256, sizeof(a->sha256));
+	if (json_object_object_get_ex(d, "size", &x))
+		a->size = (uint64_t)json_object_get_int64(x);
+	json_copy(d, "reason", a->reason, sizeof(a->reason));
+	if (!a->sha256[0] || store_object_exists(srv->store, a->sha256) != 1) {
+		a->saved = false;
+		if (!a->reason[0])
+			snprintf(a->reason, sizeof(a->reason), "%s",
+				 a->sha256[0] ? "its bytes did not reach the store"
+					      : "no content was captured");
+		return;
+	}
+	a->saved = true;
+	a->reason[0] = '\0';
+}
+
+/* The report's dropped regular files, recorded with the submission. */
+static int sched_artefacts_record(struct server *srv, int64_t id, struct json_object *root)
+{
+	_cleanup_free_ struct store_artefact *a = NULL;
+	struct json_object *dropped;
+	size_t n = 0, len;
+
+	if (!json_object_object_get_ex(root, "dropped", &dropped) ||
+	    !json_object_is_type(dropped, json_type_array))
+		return 0;
+	len = MIN(json_object_array_length(dropped), (size_t)JOBMSG_ARTEFACTS_MAX);
+	a = calloc(len + 1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		struct json_object *d = json_object_array_get_idx(dropped, i);
+		char kind[16];
+
+		json_copy(d, "kind", kind, sizeof(kind));
+		if (strcmp(kind, "file") == 0)
+			sched_artefact_from(srv, d, &a[n++]);
+	}
+	return store_artefacts_put(srv->store, id, a, n);
 }
 
 static int sched_record(struct server *srv, const struct jobmsg_result *res, int fd)
 {
 	struct store_submission sub;
 	struct store_verdict v = {0};
+	struct json_object *root;
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	int r;
@@ -217,10 +242,13 @@ static int sched_record(struct server *srv, const struct jobmsg_result *res, int
 	if (lseek(fd, 0, SEEK_SET) < 0 || fd_read_all(fd, REPORT_MAX, &buf, &len) < 0)
 		return log_errno(-EIO, "sched: submission %" PRId64 ": cannot read the report",
 				 res->id);
-	r = sched_verdict_parse(buf, len, &v);
-	if (r < 0)
+	root = sched_report_parse(buf, len);
+	r = sched_verdict_parse(root, &v);
+	if (r < 0) {
+		json_object_put(root);
 		return log_errno(r, "sched: submission %" PRId64 ": report without a verdict",
 				 res->id);
+	}
 	memcpy(v.sha256, sub.sha256, sizeof(v.sha256));
 	v.scanned_at = time(NULL);
 	r = store_result_put(srv->store, res->id, &v, buf, len);
@@ -228,7 +256,47 @@ static int sched_record(struct server *srv, const struct jobmsg_result *res, int
 		server_event_verdict(srv, &sub, &v);
 	if (r == -EALREADY)
 		log_warn("sched: submission %" PRId64 ": result already recorded", res->id);
+	if (r >= 0 && sched_artefacts_record(srv, res->id, root) < 0)
+		log_warn("sched: submission %" PRId64 ": cannot record its artefacts", res->id);
+	json_object_put(root);
 	return r;
+}
+
+/* A dropped file of a running job into the store, as an object (compressed, 0400). */
+static void sched_artefact(struct server *srv, const struct jobmsg_result *res, int fd)
+{
+	struct file_hashes h;
+	struct stat st;
+	unsigned slot;
+	int r;
+
+	for (slot = 0; slot < SERVER_SLOTS_MAX; slot++)
+		if (srv->running[slot] == res->id)
+			break;
+	if (slot == SERVER_SLOTS_MAX) {
+		log_warn("sched: an artefact for submission %" PRId64 " that is not running",
+			 res->id);
+		return;
+	}
+	if (fstat(fd, &st) < 0 || srv->artefact_count[slot] >= JOBMSG_ARTEFACTS_MAX ||
+	    srv->artefact_bytes[slot] + (uint64_t)st.st_size > JOBMSG_ARTEFACTS_BYTES_MAX) {
+		log_warn("sched: submission %" PRId64 ": artefact %s is over the limits", res->id,
+			 res->why);
+		return;
+	}
+	srv->artefact_count[slot]++;
+	srv->artefact_bytes[slot] += (uint64_t)st.st_size;
+	/* Named by its digest: what is stored under a sha256 must have it. */
+	if (lseek(fd, 0, SEEK_SET) < 0 || hash_fd(fd, JOBMSG_ARTEFACT_MAX, &h) < 0 ||
+	    strcmp(h.sha256, res->why) != 0) {
+		log_warn("sched: submission %" PRId64 ": artefact %s does not match its sha256",
+			 res->id, res->why);
+		return;
+	}
+	r = store_object_put_fd(srv->store, h.sha256, fd);
+	if (r < 0)
+		log_errno(r, "sched: submission %" PRId64 ": cannot store artefact %s", res->id,
+			  h.sha256);
 }
 
 static void sched_result(struct server *srv, const struct jobmsg_result *res, int fd)
@@ -277,6 +345,19 @@ static int sched_read_result(struct server *srv)
 	}
 	if (r < 0)
 		return r;
+	if (r == 1) {
+		sched_slot_scoring(srv, res.id);
+		return 0;
+	}
+	if (r == 2) {
+		sched_artefact(srv, &res, fd);
+		close(fd);
+		return 0;
+	}
+	if (r == 3) {
+		server_rules_answer(srv, &res);
+		return 0;
+	}
 	sched_result(srv, &res, fd);
 	if (fd >= 0)
 		close(fd);
@@ -324,7 +405,7 @@ int sched_run(struct server *srv, int sigfd)
 			if (read(sigfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
-				server_rules_reload(srv);
+				server_rescorer_request(srv, true);
 				continue;
 			}
 			if (!stopping) {

@@ -34,6 +34,27 @@ struct server {
 	unsigned busy;
 	int64_t running[SERVER_SLOTS_MAX];
 	uint64_t analyses_done, analyses_failed, cache_hits, requests, submissions;
+
+	/* The re-scoring thread (rescorer.c) and its requests, under rescore_lock. */
+	pthread_t rescorer;
+	bool rescorer_started;
+	pthread_mutex_t rescore_lock;
+	pthread_cond_t rescore_cond; /* a request came, or one ended */
+	bool rescore_wanted, reload_wanted, rescoring, rescorer_stop;
+	uint64_t rescores_done;
+
+	bool scoring[SERVER_SLOTS_MAX]; /* under lock: running[i] is being judged */
+	/* Artefacts received for running[i]: the scheduler's thread only. */
+	uint64_t artefact_bytes[SERVER_SLOTS_MAX];
+	unsigned artefact_count[SERVER_SLOTS_MAX];
+
+	/* A rules bundle waiting for the detonator's answer (rulespush.c), under push_lock. */
+	pthread_mutex_t push_lock;
+	pthread_cond_t push_cond;
+	int64_t push_id, push_last; /* push_id 0: none waits */
+	bool push_answered, push_closed; /* closed: the server stops, no bundle starts */
+	int push_status;
+	char push_why[200];
 };
 
 struct store_verdict;
@@ -42,6 +63,8 @@ struct json_object;
 /* Fresh: clean within the clean TTL; a threat while the rules version is unchanged. */
 bool server_verdict_fresh(const struct server *srv, const struct store_verdict *v);
 void server_wake(struct server *srv);
+/* queued, running, scoring (the detonation ended, the verdict is being made), done, failed */
+const char *server_submission_phase(struct server *srv, const struct store_submission *sub);
 
 struct http;
 int http_start(struct server *srv, struct http **ret);
@@ -52,8 +75,34 @@ void http_stop(struct http *h);
  * (at start) or the rules were reloaded. Logs and returns -errno on failure.
  */
 int server_rescore(struct server *srv);
-/* SIGHUP: load the rules again (config_rules_pick()) and re-score if their version changed. */
+/*
+ * Load the rules again (config_rules_pick()) and re-score if their version changed. On the
+ * re-scoring thread only: it replaces srv->rules.
+ */
 int server_rules_reload(struct server *srv);
+
+/*
+ * The re-scoring thread: loads the rules and re-scores off the scheduler's thread, one
+ * at a time. A request never waits: with reload, the rules are loaded again first (SIGHUP,
+ * a rules upload); without, the stored verdicts are re-scored if their rules version is
+ * not the loaded one (at start). Stop waits for a re-score that is running.
+ */
+int server_rescorer_start(struct server *srv);
+void server_rescorer_request(struct server *srv, bool reload);
+void server_rescorer_stop(struct server *srv);
+
+/*
+ * POST /api/v1/rules: the tar.gz in body_fd unpacked into the data directory's tmp/,
+ * handed to the detonator (which copies, validates and installs it as root), its answer
+ * awaited. 0: installed, *ret_why "<version> <behaviour> <yara> <hashes>"; -EINVAL: the
+ * bundle was refused and *ret_why says why; -EBUSY: another bundle is being installed.
+ */
+int server_rules_push(struct server *srv, int body_fd, char *ret_why, size_t whysz);
+/* At stop: a request still waiting for the detonator is answered (500) at once. */
+void server_rules_push_cancel(struct server *srv);
+/* The detonator's answer to a bundle (the scheduler's thread); installed: reload. */
+struct jobmsg_result;
+void server_rules_answer(struct server *srv, const struct jobmsg_result *res);
 
 /* The scheduler's loop on the calling thread, until a stop signal on sigfd and drain. */
 int sched_run(struct server *srv, int sigfd);

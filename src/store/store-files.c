@@ -27,24 +27,45 @@ int store_sha256_valid(const char *s)
 	return i == 64;
 }
 
-/* Leftovers of writes a crash interrupted: never named by the database, so removable. */
-static void store_files_clean_tmp(int dirfd)
+/* Everything below the directory fd (kept open), depth first; symbolic links not followed. */
+static void store_files_empty(int fd, unsigned depth)
 {
-	int fd = openat(dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
 	struct dirent *de;
 
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
 	if (!d) {
-		close(fd);
+		if (dup_fd >= 0)
+			close(dup_fd);
 		return;
 	}
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			unlinkat(fd, de->d_name, 0);
+	while ((de = readdir(d))) {
+		int sub;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(fd, de->d_name, 0) == 0 || errno != EISDIR || depth >= 16)
+			continue;
+		sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0) {
+			store_files_empty(sub, depth + 1);
+			close(sub);
+		}
+		unlinkat(fd, de->d_name, AT_REMOVEDIR);
+	}
 	closedir(d);
+}
+
+/*
+ * Leftovers of writes a crash interrupted (files, and the directories rules bundles are
+ * unpacked in): never named by the database, so removable.
+ */
+static void store_files_clean_tmp(int dirfd)
+{
+	_cleanup_close_ int fd = openat(dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0)
+		store_files_empty(fd, 0);
 }
 
 int store_files_init(int dirfd)
@@ -242,6 +263,19 @@ int store_files_object_open(int dirfd, const char *sha256, uint64_t max, int *re
 		return log_errno(neg_errno(), "store: cannot seal object %s", sha256);
 	*ret_fd = TAKE_FD(out);
 	return 0;
+}
+
+int store_files_object_exists(int dirfd, const char *sha256)
+{
+	char name[128];
+	struct stat st;
+
+	if (!store_sha256_valid(sha256))
+		return -EINVAL;
+	snprintf(name, sizeof(name), "objects/%.2s/%s.gz", sha256, sha256);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return S_ISREG(st.st_mode) ? 1 : 0;
+	return errno == ENOENT ? 0 : neg_errno();
 }
 
 int store_files_report_put(int dirfd, int64_t id, const char *buf, size_t len, char *ret_name,

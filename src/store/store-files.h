@@ -19,6 +19,8 @@ int store_files_object_put_fd(int dirfd, const char *sha256, int fd);
 /* An unnamed file in tmp/ (O_TMPFILE): gone with its last descriptor. */
 int store_files_tmpfile(int dirfd, int *ret_fd);
 int store_files_object_open(int dirfd, const char *sha256, uint64_t max, int *ret_fd);
+/* 1 when objects/<ab>/<sha256>.gz exists, 0 when not, -errno. */
+int store_files_object_exists(int dirfd, const char *sha256);
 
 /* reports/<id>.json; ret_name receives the path relative to the data directory. */
 int store_files_report_put(int dirfd, int64_t id, const char *buf, size_t len, char *ret_name,

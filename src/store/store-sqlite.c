@@ -81,7 +81,16 @@ static const char schema[] =
 	" created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS meta ("
 	" key TEXT PRIMARY KEY,"
-	" value TEXT NOT NULL);";
+	" value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS artefacts ("
+	" submission_id INTEGER NOT NULL REFERENCES submissions (id),"
+	" idx INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" path TEXT NOT NULL,"
+	" saved INTEGER NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" PRIMARY KEY (submission_id, idx));";
 
 /* Endpoint agents: their rows, policies (every version), events, blocklist, actions. */
 static const char schema_agents[] =
@@ -1441,5 +1450,91 @@ int store_detections_last(struct store *s, int64_t *ret_id)
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return db_error(s, "cannot read the last detection");
 	*ret_id = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+int store_object_exists(struct store *s, const char *sha256)
+{
+	return store_files_object_exists(s->dirfd, sha256);
+}
+
+static int artefact_insert(struct store *s, sqlite3_stmt *st, int64_t id, size_t idx,
+			   const struct store_artefact *a)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (int64_t)idx);
+	sqlite3_bind_text(st, 3, a->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)a->size);
+	sqlite3_bind_text(st, 5, a->path, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, a->saved);
+	sqlite3_bind_text(st, 7, a->saved ? "" : a->reason, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot record an artefact");
+	return 0;
+}
+
+int store_artefacts_put(struct store *s, int64_t id, const struct store_artefact *a, size_t n)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	if (db_prepare(s,
+		       "INSERT OR REPLACE INTO artefacts (submission_id, idx, sha256, size, path,"
+		       " saved, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		       &st) < 0 ||
+	    db_exec(s, "BEGIN IMMEDIATE") < 0)
+		return -EIO;
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = artefact_insert(s, st, id, i, &a[i]);
+	if (r < 0) {
+		db_exec(s, "ROLLBACK");
+		return r;
+	}
+	return db_exec(s, "COMMIT");
+}
+
+int store_artefacts_list(struct store *s, int64_t id, struct store_artefact **ret,
+			 size_t *ret_n)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct store_artefact *a = NULL, *p;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (db_prepare(s,
+		       "SELECT sha256, size, path, saved, reason FROM artefacts"
+		       " WHERE submission_id = ? ORDER BY idx",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			p = realloc(a, cap * sizeof(*a));
+			if (!p) {
+				free(a);
+				return -ENOMEM;
+			}
+			a = p;
+		}
+		memset(&a[n], 0, sizeof(a[n]));
+		copy_text(a[n].sha256, sizeof(a[n].sha256), st, 0);
+		a[n].size = (uint64_t)sqlite3_column_int64(st, 1);
+		copy_text(a[n].path, sizeof(a[n].path), st, 2);
+		a[n].saved = sqlite3_column_int(st, 3) != 0;
+		copy_text(a[n].reason, sizeof(a[n].reason), st, 4);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		free(a);
+		return db_error(s, "cannot list the artefacts");
+	}
+	*ret = a;
+	*ret_n = n;
 	return 0;
 }

@@ -264,3 +264,23 @@ int store_actions_list(struct store *s, int64_t since, int64_t agent_id, size_t 
 
 /* The greatest detection id, 0 when there is none. */
 int store_detections_last(struct store *s, int64_t *ret_id);
+/* --- artefacts: the files a detonation dropped, their bytes kept as objects --- */
+
+#define STORE_ARTEFACT_PATH_MAX   1024
+#define STORE_ARTEFACT_REASON_MAX 160
+
+struct store_artefact {
+	char sha256[65]; /* "" when the file's content was not hashed */
+	uint64_t size;
+	char path[STORE_ARTEFACT_PATH_MAX]; /* as the guest saw it, cut to fit */
+	bool saved;                         /* its bytes are in the store (an object) */
+	char reason[STORE_ARTEFACT_REASON_MAX]; /* why not, when not saved */
+};
+
+/* Whether an object with this sha256 is stored: 1 yes, 0 no, -errno. */
+int store_object_exists(struct store *s, const char *sha256);
+/* The artefacts of a submission, recorded once (in one transaction) after its result. */
+int store_artefacts_put(struct store *s, int64_t id, const struct store_artefact *a, size_t n);
+/* In the order recorded; *ret is malloc'd (NULL when there are none). */
+int store_artefacts_list(struct store *s, int64_t id, struct store_artefact **ret,
+			 size_t *ret_n);

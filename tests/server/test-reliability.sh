@@ -99,10 +99,14 @@ sleep 0.5
 kill -9 "$pid"
 { wait "$pid"; } 2>/dev/null
 pid=
-for _ in $(seq 100); do
-	ss -ltnH "sport = :$port" | grep -q . || break
-	sleep 0.1
-done
+port_free() {
+	for _ in $(seq 10); do
+		ss -ltnH "sport = :$port" | grep -q . || return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the port is free within 1 s of the kill -9 (the HTTP process died with it)" port_free
 first=${ids[0]}
 last=${ids[49]}
 between="id between $first and $last"

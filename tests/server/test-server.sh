@@ -190,6 +190,32 @@ status=$?
 check "submit --wait of a clean script (env for server and token): exit status 0" test "$status" = 0
 check "its verdict is clean" grep -q "^Verdict: clean" "$work/clean.out"
 clean_id=$(sed -n 's/^submission \([0-9]*\):.*/\1/p' "$work/clean.err")
+check "submit --wait prints each step: queued -> running -> scoring -> done" \
+	grep -q "^queued -> running -> scoring -> done$" "$work/clean.err"
+
+# --- the scoring phase: the detonation has ended, the verdict is being made ---
+# Judging and keeping 48 MB of dropped files (hashes, YARA, the store) takes long enough to
+# be seen.
+printf '#!/bin/sh\nfor i in 1 2 3; do head -c 16000000 /dev/urandom >/tmp/drop$i.bin; done\n' \
+	>"$work/drops.sh"
+http POST "/api/v1/submissions?timeout=30" "$agent" --data-binary "@$work/drops.sh"
+drops_id=$(jq -r .id "$work/body")
+watch_phases() {
+	local p
+	for _ in $(seq 1500); do
+		p=$(curl -s -H "Authorization: Bearer $agent" "$base/api/v1/submissions/$drops_id" |
+			jq -r .phase)
+		echo "$p"
+		[ "$p" = done ] || [ "$p" = failed ] && return 0
+		sleep 0.02
+	done
+}
+watch_phases | uniq >"$work/phases.txt"
+echo "# phases seen: $(tr '\n' ' ' <"$work/phases.txt")"
+check "the submission's phase shows scoring while its verdict is made" \
+	grep -qx scoring "$work/phases.txt"
+check "the phases come in order and end in done" \
+	bash -c "tr '\n' ' ' <'$work/phases.txt' | grep -qE '^(queued )?(running )?scoring done \$'"
 
 http GET "/api/v1/submissions/$dropper_id" "$agent"
 check "the submission is done with its verdict" \
@@ -203,6 +229,11 @@ check "the verdict lookup: verdict, threat, score, scanned_at, rules_version, fr
 	body_has '(.verdict | test("suspicious|malicious")) and (.threat | length > 0) and .score > 0 and .scanned_at > 0 and (.rules_version | startswith("rules-")) and .fresh == true'
 "$sandtrap" lookup --server "$base" --token "$agent" "$src/samples/demo/dropper.sh" >/dev/null 2>&1
 check "sandtrap lookup FILE: exit status 1 for a threat" test $? = 1
+"$sandtrap" lookup --server "$base" --token "$agent" "$src/samples/demo/dropper.sh" \
+	>"$work/lookup.out" 2>&1
+check "lookup prints when it was scanned as a local ISO-8601 date-time" \
+	grep -qE 'scanned at [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4},' \
+	"$work/lookup.out"
 "$sandtrap" lookup --server "$base" --token "$agent" "$(sha256sum "$work/clean.sh" | cut -d' ' -f1)" >/dev/null 2>&1
 check "sandtrap lookup SHA256: exit status 0 for clean" test $? = 0
 
@@ -218,6 +249,101 @@ check "sandtrap report --json gives the clean script's report with its output" \
 check "sandtrap status shows the slots and the rules" grep -q "rules_version" "$work/status.out"
 check "stored objects have no exec bits" \
 	bash -c "test -n \"\$(find '$data/objects' -type f)\" && test -z \"\$(find '$data/objects' -type f -perm /111)\""
+
+# --- artefacts: the files a sample dropped, kept and downloadable ---
+cat >"$work/dropper2.sh" <<'SAMPLE'
+#!/bin/sh
+printf '#!/bin/sh\necho second stage\n' >/tmp/stage2.sh
+chmod 0755 /tmp/stage2.sh
+printf '<html><script>alert(1)</script></html>\n' >/tmp/page.html
+SAMPLE
+stage2_sha=$(printf '#!/bin/sh\necho second stage\n' | sha256sum | cut -d' ' -f1)
+page_sha=$(printf '<html><script>alert(1)</script></html>\n' | sha256sum | cut -d' ' -f1)
+http POST /api/v1/submissions "$agent" --data-binary "@$work/dropper2.sh"
+drop2_id=$(jq -r .id "$work/body")
+check "a sample that drops two files is analysed" wait_done "$drop2_id"
+http GET "/api/v1/submissions/$drop2_id/artefacts" "$agent"
+check "an agent cannot list artefacts: 403" code_is 403
+http GET "/api/v1/submissions/$drop2_id/artefacts" "$analyst"
+check "the analyst lists them: sha256, size, guest path, saved" \
+	body_has --arg s "$stage2_sha" --arg p "$page_sha" '
+		any(.[]; .path == "/tmp/stage2.sh" and .sha256 == $s and .size == 28 and .saved)
+		and any(.[]; .path == "/tmp/page.html" and .sha256 == $p and .saved)'
+artefact_get() { # SHA256 OUTPUT: status in $code, headers in $work/headers
+	code=$(curl -s -D "$work/headers" -o "$2" -w '%{http_code}' \
+		-H "Authorization: Bearer $analyst" \
+		"$base/api/v1/submissions/$drop2_id/artefacts/$1")
+}
+octet_stream() { grep -qi '^Content-Type: application/octet-stream' "$work/headers"; }
+artefact_get "$stage2_sha" "$work/stage2.bin"
+check "an artefact downloads (200) with exactly the dropped bytes" \
+	test "$code:$(sha256sum <"$work/stage2.bin" | cut -d' ' -f1)" = "200:$stage2_sha"
+check "as application/octet-stream" octet_stream
+check "as an attachment named <sha256>.bin" \
+	grep -qi "^Content-Disposition: attachment; filename=\"$stage2_sha.bin\"" "$work/headers"
+check "with X-Content-Type-Options: nosniff" \
+	grep -qi '^X-Content-Type-Options: nosniff' "$work/headers"
+artefact_get "$page_sha" /dev/null
+check "an HTML artefact is an octet-stream attachment too, never text/html" \
+	bash -c "test $code = 200 && ! grep -qi 'text/html' '$work/headers'"
+check "(its Content-Type)" octet_stream
+http GET "/api/v1/submissions/$drop2_id/artefacts/$dropper_sha" "$analyst"
+check "a sha256 that is not this submission's artefact: 404" code_is 404
+http GET "/api/v1/submissions/$drop2_id/artefacts/nothex" "$analyst"
+check "a malformed artefact sha256: 400" code_is 400
+check "the artefact is stored compressed, mode 0400" \
+	test "$(stat -c %a "$data/objects/${stage2_sha:0:2}/$stage2_sha.gz")" = 400
+check "it was executable in the guest, but is not in the store" \
+	bash -c "zcat '$data/objects/${stage2_sha:0:2}/$stage2_sha.gz' | grep -q 'second stage'"
+
+# --- multipart uploads: the object in the field named file ---
+printf '#!/bin/sh\necho uploaded as a form\n' >"$work/form.sh"
+form_sha=$(sha256sum "$work/form.sh" | cut -d' ' -f1)
+http POST /api/v1/submissions "$agent" -F "file=@$work/form.sh" -F note=ignored
+check "a multipart upload (curl -F file=@...) is queued with the file's sha256" \
+	body_has --arg s "$form_sha" '.status == "queued" and .sha256 == $s'
+form_id=$(jq -r .id "$work/body")
+check "and analysed from exactly the file's bytes" wait_done "$form_id"
+http GET "/api/v1/submissions/$form_id/report" "$analyst"
+check "its report shows the script's output" \
+	body_has '.output.text | contains("uploaded as a form")'
+http POST /api/v1/submissions "$agent" -F "other=@$work/form.sh"
+check "a multipart body without a file field: 400 with a JSON error" \
+	bash -c "test $code = 400 && jq -e .error '$work/body'"
+http POST /api/v1/submissions "$agent" -F "file=@$work/form.sh" -F "file=@$work/clean.sh"
+check "a multipart body with two file fields: 400" code_is 400
+http POST /api/v1/submissions "$agent" -F "file=@$work/big"
+check "a multipart file over --max-object: 413" code_is 413
+http POST /api/v1/submissions "$agent" -H "Content-Type: multipart/form-data" --data-binary x
+check "multipart without a boundary: 400" code_is 400
+check "the server still answers after the multipart refusals" curl -fs "$base/metrics"
+
+# --- the CLI's config file: flags, then the environment, then the file ---
+mkdir -p "$work/xdg/sandtrap"
+printf '# the CLI config\nserver = %s\ntoken = %s\n' "$base" "$analyst" \
+	>"$work/xdg/sandtrap/cli.conf"
+chmod 0644 "$work/xdg/sandtrap/cli.conf"
+env -u SANDTRAP_SERVER -u SANDTRAP_TOKEN XDG_CONFIG_HOME="$work/xdg" "$sandtrap" status \
+	>/dev/null 2>"$work/conf.err"
+check "a config file with a token that others may read is refused (exit status 2)" test $? = 2
+check "and the refusal says why and how to fix it" \
+	grep -q "others may read it.*chmod 600" "$work/conf.err"
+chmod 0600 "$work/xdg/sandtrap/cli.conf"
+check "status with server and token from \$XDG_CONFIG_HOME/sandtrap/cli.conf (0600)" \
+	env -u SANDTRAP_SERVER -u SANDTRAP_TOKEN XDG_CONFIG_HOME="$work/xdg" "$sandtrap" status
+cp "$work/xdg/sandtrap/cli.conf" "$work/named.conf"
+check "--config FILE names the file" \
+	env -u SANDTRAP_SERVER -u SANDTRAP_TOKEN "$sandtrap" status --config "$work/named.conf"
+check "the environment wins over the file" bash -c "! SANDTRAP_TOKEN=$agent \
+	XDG_CONFIG_HOME='$work/xdg' '$sandtrap' status"
+check "a flag wins over the environment and the file" \
+	env SANDTRAP_TOKEN="$agent" XDG_CONFIG_HOME="$work/xdg" "$sandtrap" status --token "$analyst"
+printf 'token: %s\n' "$analyst" >"$work/bad.conf"
+chmod 0600 "$work/bad.conf"
+"$sandtrap" status --config "$work/bad.conf" >/dev/null 2>"$work/conf.err"
+check "a malformed config line is an error naming file:line" grep -q "bad.conf:1:" "$work/conf.err"
+check "a missing --config file is an error" \
+	bash -c "! '$sandtrap' status --config '$work/none.conf'"
 
 # --- the verdict cache ---
 done_before=$(metric 'sandtrap_analyses_total{result="done"}')
@@ -238,11 +364,15 @@ check "a slow job is accepted (202 queued)" bash -c "test $code = 202 && jq -e '
 check "the slow job starts running" wait_status "$slow_id" running
 kill -9 "$pid"
 { wait "$pid"; } 2>/dev/null
-# The HTTP process notices its privileged parent is gone and stops; wait for the port.
-for _ in $(seq 100); do
-	ss -ltnH "sport = :$port" | grep -q . || break
-	sleep 0.1
-done
+# The HTTP process dies with its privileged parent (parent-death signal): the port is free.
+port_free() {
+	for _ in $(seq 10); do
+		ss -ltnH "sport = :$port" | grep -q . || return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the port is free within 1 s of the kill -9" port_free
 check "after kill -9 the job is kept, running or queued again, not lost" \
 	bash -c "sqlite3 -cmd '.timeout 5000' '$data/sandtrap.db' 'select status from submissions where id = $slow_id' | grep -qxE 'running|queued'"
 printf '# a config file\nnode-name = node-from-config\nclean-ttl = 3600\n' >"$work/sandtrapd.conf"
@@ -294,20 +424,37 @@ rules:
       match: [[{type: proc_exec, path: /root/Downloads/sample, argv: [sh]}]]
       nomatch: [[{type: proc_exec, path: /usr/bin/ls, argv: [ls]}]]
 RULE
+# A long re-score: the dropper's report stored again under 3,000 other sha256s.
+sqlite3 -cmd ".timeout 5000" "$data/sandtrap.db" "
+CREATE TEMP TABLE fake AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
+	WHERE i < 3000) SELECT 1000000 + i AS id, lower(hex(randomblob(32))) AS sha FROM n;
+INSERT INTO verdicts SELECT sha, verdict, threat, score, techniques, scanned_at, rules_version
+	FROM fake, (SELECT * FROM verdicts WHERE sha256 = '$dropper_sha');
+INSERT INTO reports SELECT id, sha, path, created
+	FROM fake, (SELECT * FROM reports WHERE submission_id = $dropper_id);"
+rescores_before=$(grep -c 'verdicts re-scored in' "$work/server.log")
 done_before=$(metric 'sandtrap_analyses_total{result="done"}')
 "$sandtrap" rules install "$work/newrules" --data "$data" >"$work/install.out" 2>&1
 check "rules install of a rule set with a rule matching the clean sample: exit status 0" \
 	test $? = 0
 check "it tells the running server" grep -q "reloads them" "$work/install.out"
+printf '#!/bin/sh\necho submitted during a re-score\n' >"$work/during.sh"
+http POST /api/v1/submissions "$agent" --data-binary "@$work/during.sh"
+during_id=$(jq -r .id "$work/body")
+check "a submission made during a long re-score completes" wait_done "$during_id"
+check "while the re-score still runs (dispatch is not blocked by it)" \
+	test "$(grep -c 'verdicts re-scored in' "$work/server.log")" = "$rescores_before"
+done_before=$((done_before + 1))
 rescored() {
-	for _ in $(seq 100); do
+	for _ in $(seq 900); do
 		curl -s -H "Authorization: Bearer $agent" "$base/api/v1/verdicts/$clean_sha" |
-			jq -e '.verdict != "clean"' >/dev/null && return 0
+			jq -e '.verdict != "clean" and .fresh' >/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
 }
-check "the clean sample's verdict is re-scored to a threat" rescored
+check "the clean sample's verdict is re-scored to a threat (and fresh)" rescored
+echo "# $(grep 'verdicts re-scored in' "$work/server.log" | tail -1 | sed 's/.*rescorer: //')"
 http GET "/api/v1/verdicts/$clean_sha" "$agent"
 new_version=$(jq -r .rules_version "$work/body")
 check "malicious, fresh, with the new rule's threat" \
@@ -326,6 +473,79 @@ check "no sample was detonated again" \
 http GET /api/v1/status "$analyst"
 check "the server reports the new rules version" \
 	body_has --arg v "$new_version" '.rules_version == $v'
+
+# --- rules bundles through the API: POST /api/v1/rules, sandtrap rules push ---
+tar czf "$work/bad-bundle.tgz" -C "$work/badrules" .
+http POST /api/v1/rules "$analyst" --data-binary "@$work/bad-bundle.tgz"
+check "an analyst cannot push rules (admin only): 403" code_is 403
+http POST /api/v1/rules "$admin" --data-binary "@$work/bad-bundle.tgz"
+check "a bundle whose rules do not load: 400" code_is 400
+check "and the error names the file and line" body_has '.error | test("zz-broken.yml:[0-9]+")'
+http POST /api/v1/rules "$admin" --data-binary "not a tar.gz"
+check "a body that is not a tar.gz: 400" bash -c "test $code = 400 && jq -e .error '$work/body'"
+python3 - "$work" <<'PY'
+import io, sys, tarfile
+def bundle(path, add):
+    with tarfile.open(path, "w:gz") as t:
+        add(t)
+def member(t, name, data=b"x", kind=tarfile.REGTYPE, target=""):
+    i = tarfile.TarInfo(name); i.type = kind; i.linkname = target; i.size = len(data)
+    t.addfile(i, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+w = sys.argv[1]
+bundle(w + "/dotdot.tgz", lambda t: member(t, "behaviour/../../escape.yml"))
+bundle(w + "/absolute.tgz", lambda t: member(t, "/etc/sandtrap-escape"))
+bundle(w + "/symlink.tgz", lambda t: member(t, "hashes/link", kind=tarfile.SYMTYPE,
+                                           target="/etc/shadow"))
+bundle(w + "/many.tgz", lambda t: [member(t, "yara/f%d" % i) for i in range(5000)])
+PY
+http POST /api/v1/rules "$admin" --data-binary "@$work/dotdot.tgz"
+check "a bundle with a .. name: 400" \
+	bash -c "test $code = 400 && jq -e '.error | test(\"plain components\")' '$work/body'"
+http POST /api/v1/rules "$admin" --data-binary "@$work/absolute.tgz"
+check "a bundle with an absolute name: 400" code_is 400
+http POST /api/v1/rules "$admin" --data-binary "@$work/symlink.tgz"
+check "a bundle with a symbolic link: 400" \
+	bash -c "test $code = 400 && jq -e '.error | test(\"regular files\")' '$work/body'"
+http POST /api/v1/rules "$admin" --data-binary "@$work/many.tgz"
+check "a bundle with more than 4096 entries: 400" code_is 400
+check "nothing escaped the bundle's directory" \
+	test ! -e "$data/escape.yml" -a ! -e "$data/tmp/escape.yml"
+check "the refused bundles left nothing in tmp/" bash -c "test -z \"\$(ls -A '$data/tmp')\""
+mkdir -p "$work/pushrules"
+cp -r "$work/newrules/." "$work/pushrules"
+sed 's/ST-TEST-SERVER-SAMPLE/ST-TEST-SERVER-PUSHED/' "$work/newrules/behaviour/zz-server-test.yml" \
+	>"$work/pushrules/behaviour/zz-server-pushed.yml"
+"$sandtrap" rules push --server "$base" --token "$admin" "$work/pushrules" >"$work/push.out" 2>&1
+check "sandtrap rules push DIR: exit status 0" test $? = 0
+pushed=$(sed -n 's/^installed rules \([^ ]*\) on .*/\1/p' "$work/push.out")
+check "it prints the new version and the counts" \
+	grep -qE "^installed rules rules-[^ ]+ on .*: [1-9][0-9]* behaviour rules, \
+[1-9][0-9]* YARA rules, [0-9]+ hashes" "$work/push.out"
+check "DATA/rules/current points at the pushed version" \
+	test "$(readlink "$data/rules/current")" = "$pushed"
+check "the installed copy is root's, not the HTTP process's" \
+	test "$(stat -c %U "$data/rules/$pushed")" = root
+now_version() {
+	for _ in $(seq 600); do
+		curl -s -H "Authorization: Bearer $analyst" "$base/api/v1/status" |
+			jq -e --arg v "$pushed" '.rules_version == $v' >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the server reloads them and re-scores (status shows the pushed version)" now_version
+printf '#!/bin/sh\necho after the push\n' >"$work/afterpush.sh"
+http POST /api/v1/submissions "$agent" --data-binary "@$work/afterpush.sh"
+after_id=$(jq -r .id "$work/body")
+check "a job after the push completes" wait_done "$after_id"
+http GET "/api/v1/submissions/$after_id/report" "$analyst"
+check "and is detonated with the pushed rules" \
+	body_has --arg v "$pushed" '.verdict.rules_version == $v and
+		any(.verdict.detections[]; .id == "ST-TEST-SERVER-PUSHED")'
+"$sandtrap" rules push --server "$base" --token "$admin" "$work/badrules" \
+	>/dev/null 2>"$work/push.err"
+check "rules push of a broken rule set: exit status 2 with the server's reason" \
+	bash -c "test $? = 2 && grep -q 'zz-broken.yml' '$work/push.err'"
 
 # --- graceful shutdown: the running job finishes first ---
 printf '#!/bin/sh\nsleep 1\necho finished before the stop\n' >"$work/last.sh"

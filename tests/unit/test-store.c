@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fileio.h"
 #include "hash.h"
 #include "macros.h"
 #include "store.h"
@@ -482,6 +483,63 @@ static void an_old_database_gets_the_agent_column(void **state)
 	assert_int_equal(got.agent_id, 3);
 }
 
+static void artefacts_are_listed_in_order_with_why_not(void **state)
+{
+	struct fixture *f = *state;
+	struct store_artefact in[2] = {{.size = 7, .path = "/tmp/stage2", .saved = true},
+				       {.size = 1 << 30, .path = "/tmp/huge", .saved = false,
+					.reason = "larger than the 64 MiB limit"}};
+	struct store_artefact *out = NULL;
+	int64_t id = queue(f->s, "the dropper", 0);
+	size_t n = 0;
+
+	sha_of("stage two", in[0].sha256);
+	assert_int_equal(store_object_exists(f->s, in[0].sha256), 0);
+	assert_int_equal(store_object_put(f->s, in[0].sha256, "stage two", 9), 0);
+	assert_int_equal(store_object_exists(f->s, in[0].sha256), 1);
+	assert_int_equal(store_object_exists(f->s, "../../etc/passwd"), -EINVAL);
+
+	assert_int_equal(store_artefacts_list(f->s, id, &out, &n), 0);
+	assert_int_equal(n, 0);
+	free(out);
+	assert_int_equal(store_artefacts_put(f->s, id, in, 2), 0);
+	assert_int_equal(store_artefacts_list(f->s, id, &out, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(out[0].sha256, in[0].sha256);
+	assert_string_equal(out[0].path, "/tmp/stage2");
+	assert_true(out[0].saved);
+	assert_string_equal(out[0].reason, "");
+	assert_string_equal(out[1].sha256, "");
+	assert_int_equal(out[1].size, 1 << 30);
+	assert_false(out[1].saved);
+	assert_string_equal(out[1].reason, "larger than the 64 MiB limit");
+	free(out);
+	assert_int_equal(store_artefacts_list(f->s, id + 1, &out, &n), 0);
+	assert_int_equal(n, 0);
+	free(out);
+}
+
+static void leftovers_in_tmp_are_removed_at_open(void **state)
+{
+	struct fixture *f = *state;
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/tmp/rules-1-0000/behaviour", f->data);
+	assert_int_equal(mkdir_p_at(AT_FDCWD, path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/tmp/rules-1-0000/behaviour/a.yml", f->data);
+	assert_int_equal(file_create_at(AT_FDCWD, path, "rules: []\n", 10, 0644), 0);
+	snprintf(path, sizeof(path), "%s/tmp/w-1-2", f->data);
+	assert_int_equal(file_create_at(AT_FDCWD, path, "x", 1, 0600), 0);
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(store_open(f->data, &f->s), 0);
+	snprintf(path, sizeof(path), "%s/tmp/rules-1-0000", f->data);
+	assert_int_equal(stat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/tmp/w-1-2", f->data);
+	assert_int_equal(stat(path, &st), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +570,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(a_submission_remembers_its_agent, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_old_database_gets_the_agent_column, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(artefacts_are_listed_in_order_with_why_not, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(leftovers_in_tmp_are_removed_at_open, setup,
 						teardown),
 	};
 

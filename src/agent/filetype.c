@@ -154,7 +154,8 @@ static bool zip_central_has_content_types(const uint8_t *tail, size_t len, uint6
 	off = cd_off - tail_off;
 	while (off + ZIP_CENTRAL <= eocd && le32(tail + off) == 0x02014b50) {
 		const uint8_t *h = tail + off;
-		uint16_t name_len = le16(h + 28), extra_len = le16(h + 30), comment_len = le16(h + 32);
+		uint16_t name_len = le16(h + 28), extra_len = le16(h + 30);
+		uint16_t comment_len = le16(h + 32);
 
 		if (off + ZIP_CENTRAL + name_len > eocd)
 			return false;

@@ -40,6 +40,7 @@ struct client {
 	char *out;
 	size_t out_len, out_cap;
 	time_t last;
+	bool eof;     /* the client shut its side: answer what it sent, then close */
 	bool closing; /* answer what is queued, then close */
 };
 
@@ -328,7 +329,8 @@ static void refuse(int fd, const char *msg)
 	close(fd);
 }
 
-static void client_accept(struct bridge *b)
+/* false when there is nothing more to accept now. */
+static bool client_accept(struct bridge *b)
 {
 	int fd = accept4(b->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	struct client *c;
@@ -336,16 +338,21 @@ static void client_accept(struct bridge *b)
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			log_warn_errno(neg_errno(), "bridge: accept on '%s'", b->path);
-		return;
+		return errno == EINTR || errno == ECONNABORTED;
 	}
-	if (!peer_authorized(fd, b->gid))
-		return refuse(fd, "permission denied");
-	if (b->n_clients == CLIENTS_MAX)
-		return refuse(fd, "too many clients");
+	if (!peer_authorized(fd, b->gid)) {
+		refuse(fd, "permission denied");
+		return true;
+	}
+	if (b->n_clients == CLIENTS_MAX) {
+		refuse(fd, "too many clients");
+		return true;
+	}
 	c = &b->clients[b->n_clients++];
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->last = time(NULL);
+	return true;
 }
 
 /* Every complete line of the input buffer; the rest moves to its start. */
@@ -383,8 +390,10 @@ static bool client_read(struct bridge *b, struct client *c)
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR;
-	if (n == 0)
-		return false;
+	if (n == 0) {
+		c->eof = true;
+		return true;
+	}
 	c->in_len += n;
 	c->last = time(NULL);
 	client_lines(b, c);
@@ -409,7 +418,7 @@ static short client_events(const struct client *c)
 {
 	short ev = 0;
 
-	if (!c->closing && c->out_len < OUT_HIGH && c->in_len < LINE_MAX_BYTES)
+	if (!c->closing && !c->eof && c->out_len < OUT_HIGH && c->in_len < LINE_MAX_BYTES)
 		ev |= POLLIN;
 	if (c->out_len)
 		ev |= POLLOUT;
@@ -428,7 +437,8 @@ static bool client_serve(struct bridge *b, struct client *c, short revents, time
 		client_lines(b, c);
 	if ((revents & (POLLIN | POLLHUP)) && !client_read(b, c))
 		return false;
-	if (c->closing && c->out_len == 0)
+	if (c->out_len == 0 &&
+	    (c->closing || (c->eof && !memchr(c->in, '\n', c->in_len))))
 		return false;
 	return now - c->last < IDLE_SEC;
 }
@@ -458,8 +468,10 @@ static void *bridge_thread(void *arg)
 		for (size_t i = n; i-- > 0;)
 			if (!client_serve(b, &b->clients[i], pfd[i + 2].revents, now))
 				client_close(b, i);
-		if (pfd[1].revents & POLLIN)
-			client_accept(b);
+		/* A burst of connections in one round, but never an endless one. */
+		for (unsigned k = 0; (pfd[1].revents & POLLIN) && k < CLIENTS_MAX; k++)
+			if (!client_accept(b))
+				break;
 	}
 	return NULL;
 }

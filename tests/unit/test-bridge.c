@@ -310,6 +310,47 @@ static void many_clients_are_served(void **state)
 	}
 }
 
+/* socat's way: the requests, a shutdown of the sending side, then the answers. */
+static void answers_reach_a_client_that_shut_its_side(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_close_ int fd = connect_to(f->sock);
+	const char req[] = "{\"op\":\"ping\",\"id\":1}\n{\"op\":\"ping\",\"id\":2}\n";
+	char line[256];
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
+	assert_int_equal(shutdown(fd, SHUT_WR), 0);
+	assert_int_equal(read_line(fd, line, sizeof(line)), 1);
+	assert_string_equal(line, "{\"id\":1,\"ok\":true}");
+	assert_int_equal(read_line(fd, line, sizeof(line)), 1);
+	assert_string_equal(line, "{\"id\":2,\"ok\":true}");
+	assert_int_equal(read_line(fd, line, sizeof(line)), 0);
+}
+
+static void the_65th_client_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	int fds[64];
+	_cleanup_close_ int extra = -1;
+	char line[256];
+	struct json_object *o;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		fds[i] = connect_to(f->sock);
+		assert_true(fds[i] >= 0);
+	}
+	/* Served, so all 64 are accepted before the next one comes. */
+	o = ask(fds[63], "{\"op\":\"ping\"}");
+	json_object_put(o);
+	extra = connect_to(f->sock);
+	assert_true(extra >= 0);
+	assert_int_equal(read_line(extra, line, sizeof(line)), 1);
+	assert_string_equal(line, "{\"error\":\"too many clients\"}");
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		close(fds[i]);
+}
+
 /*
  * A forked child with other credentials connects and reads one line: exit status 0 when
  * the line is want, 2 when the connection could not be made, 1 otherwise.
@@ -442,6 +483,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_client_that_never_reads_does_not_block_others,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(many_clients_are_served, setup, teardown),
+		cmocka_unit_test_setup_teardown(answers_reach_a_client_that_shut_its_side, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(the_65th_client_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(socket_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_unauthorised_peer_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(members_of_the_group_are_let_in, setup_dir,

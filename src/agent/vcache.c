@@ -25,6 +25,8 @@
 #include "macros.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -261,10 +263,13 @@ static uint16_t str_intern(struct vcache *c, const char *s)
 
 /* ---- the database (callers hold c->db_lock) ---- */
 
+/* -EBADMSG for a file that is not a database or a damaged one: vcache_open starts over. */
 static int db_error(struct vcache *c, const char *what)
 {
+	int code = sqlite3_errcode(c->db) & 0xff;
+
 	log_error("vcache: %s: %s", what, sqlite3_errmsg(c->db));
-	return -EIO;
+	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? -EBADMSG : -EIO;
 }
 
 static int db_exec(struct vcache *c, const char *sql)
@@ -272,9 +277,11 @@ static int db_exec(struct vcache *c, const char *sql)
 	char *err = NULL;
 
 	if (sqlite3_exec(c->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		int code = sqlite3_errcode(c->db) & 0xff;
+
 		log_error("vcache: %s", err ? err : "?");
 		sqlite3_free(err);
-		return -EIO;
+		return code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? -EBADMSG : -EIO;
 	}
 	return 0;
 }
@@ -379,10 +386,38 @@ static int vcache_load(struct vcache *c)
 	return r;
 }
 
+static void vcache_db_close(struct vcache *c)
+{
+	for (size_t i = 0; i < ST_MAX; i++) {
+		sqlite3_finalize(c->stmt[i]);
+		c->stmt[i] = NULL;
+	}
+	sqlite3_close(c->db);
+	c->db = NULL;
+}
+
+/* A cache can be rebuilt: a damaged file goes with its WAL, and an empty one replaces it. */
+static void vcache_db_remove(const char *path)
+{
+	char side[PATH_MAX];
+
+	log_warn("vcache: '%s' is damaged; starting empty", path);
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
 static int vcache_db_open(struct vcache *c, const char *path)
 {
+	_cleanup_close_ int fd = -1;
 	int r;
 
+	/* Which files are known bad or clean is nobody else's business: 0600 from the start. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return log_errno(neg_errno(), "vcache: '%s'", path);
 	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				  SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL) != SQLITE_OK)
 		return log_errno(-EIO, "vcache: '%s': %s", path, sqlite3_errmsg(c->db));
@@ -413,10 +448,18 @@ int vcache_open(const char *path, struct vcache **ret)
 	c->rng = c->key[0] | 1;
 	c->max = VCACHE_MAX;
 	r = index_resize(c, 2048);
-	if (r >= 0)
-		r = vcache_db_open(c, path);
+	if (r < 0)
+		goto fail;
+	r = vcache_db_open(c, path);
 	if (r >= 0)
 		r = vcache_load(c);
+	if (r == -EBADMSG) {
+		vcache_db_close(c);
+		vcache_db_remove(path);
+		c->n = 0;
+		memset(c->index, 0, (c->index_mask + 1) * sizeof(*c->index));
+		r = vcache_db_open(c, path);
+	}
 	if (r < 0)
 		goto fail;
 	*ret = c;
@@ -430,9 +473,7 @@ void vcache_close(struct vcache *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < ST_MAX; i++)
-		sqlite3_finalize(c->stmt[i]);
-	sqlite3_close(c->db);
+	vcache_db_close(c);
 	for (size_t i = 0; i < c->n_strs; i++)
 		free(c->strs[i]);
 	free(c->entries);

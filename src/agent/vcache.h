@@ -29,13 +29,17 @@ struct vc_entry {
 
 struct vcache;
 
+/* Created 0600 if missing; a damaged file is replaced by an empty cache (logged). */
 int vcache_open(const char *path, struct vcache **ret);
 void vcache_close(struct vcache *c);
 /* -ENOENT when the sha256 is not cached. */
 int vcache_get(struct vcache *c, const char *sha256, struct vc_entry *ret);
 /* Insert or replace; durable when it returns. */
 int vcache_put(struct vcache *c, const struct vc_entry *e);
-/* Several in one transaction (one fsync): all are durable when it returns >= 0, or none. */
+/*
+ * Several in one transaction (one fsync): all are durable when it returns >= 0. On -errno
+ * none were written, except -ENOMEM, where they may be durable but not yet in memory.
+ */
 int vcache_put_many(struct vcache *c, const struct vc_entry *e, size_t n);
 size_t vcache_count(struct vcache *c);
 /*

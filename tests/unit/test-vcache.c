@@ -149,6 +149,31 @@ static void entries_survive_close_and_open(void **state)
 	assert_true(access(f->db, F_OK) == 0);
 }
 
+static void a_damaged_file_is_replaced_by_an_empty_cache(void **state)
+{
+	struct fixture *f = *state;
+	struct vc_entry e = entry(1, VC_CLEAN, "", "r1", 1), got;
+	struct stat st;
+	FILE *fp;
+
+	assert_int_equal(vcache_put(f->c, &e), 0);
+	assert_int_equal(stat(f->db, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	vcache_close(f->c);
+	f->c = NULL;
+
+	fp = fopen(f->db, "w");
+	assert_non_null(fp);
+	fputs("this is not an SQLite database, but it is long enough to look like a header\n",
+	      fp);
+	fclose(fp);
+	assert_int_equal(vcache_open(f->db, &f->c), 0);
+	assert_int_equal(vcache_count(f->c), 0);
+	assert_int_equal(vcache_get(f->c, e.sha256, &got), -ENOENT);
+	assert_int_equal(vcache_put(f->c, &e), 0);
+	assert_int_equal(vcache_get(f->c, e.sha256, &got), 0);
+}
+
 static void freshness_follows_the_servers_rule(void **state)
 {
 	struct vc_entry clean = entry(1, VC_CLEAN, "", "r1", 1000);
@@ -271,6 +296,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(put_get_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_input_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(entries_survive_close_and_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_damaged_file_is_replaced_by_an_empty_cache, setup,
+						teardown),
 		cmocka_unit_test(freshness_follows_the_servers_rule),
 		cmocka_unit_test_setup_teardown(many_distinct_strings_still_round_trip, setup,
 						teardown),

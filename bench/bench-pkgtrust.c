@@ -63,7 +63,7 @@ static int bench_check(struct pkgtrust *t, const char *path)
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "/var/lib/dpkg";
-	const char *defaults[] = { "/usr/bin/true", "/usr/bin/ls", "/bin/ls" };
+	const char *defaults[] = {"/usr/bin/true", "/usr/bin/ls", "/bin/ls"};
 	struct pkgtrust *t;
 	size_t files, bytes;
 	long rss0;

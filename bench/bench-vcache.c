@@ -77,8 +77,7 @@ static int bench_puts(struct vcache *c)
 		if (vcache_put_many(c, batch, BATCH) < 0)
 			return -1;
 	}
-	printf("vcache: %u puts in batches of %u: %.2f s\n", ENTRIES, BATCH,
-	       (now_ns() - t0) / 1e9);
+	printf("vcache: %u puts in batches of %u: %.2f s\n", ENTRIES, BATCH, (now_ns() - t0) / 1e9);
 
 	t0 = now_ns();
 	for (unsigned i = 0; i < PUTS; i++) {
@@ -86,8 +85,8 @@ static int bench_puts(struct vcache *c)
 		if (vcache_put(c, &batch[0]) < 0)
 			return -1;
 	}
-	printf("vcache: single durable put: %.0f us mean (%u puts)\n",
-	       (now_ns() - t0) / 1e3 / PUTS, PUTS);
+	printf("vcache: single durable put: %.0f us mean (%u puts)\n", (now_ns() - t0) / 1e3 / PUTS,
+	       PUTS);
 	return 0;
 }
 
@@ -137,7 +136,7 @@ static int bench_gets(struct vcache *c, const char *what)
 
 static int bench_gets_during_puts(struct vcache *c)
 {
-	struct writer w = { .c = c };
+	struct writer w = {.c = c};
 	pthread_t th;
 	int r;
 

@@ -182,14 +182,14 @@ static struct json_object *answer_json(struct json_object *id, struct bridge_ans
 	a->threat[sizeof(a->threat) - 1] = '\0';
 	json_object_object_add(o, "verdict", json_object_new_string(a->verdict));
 	json_object_object_add(o, "sha256",
-			       a->sha256[0] ? json_object_new_string(a->sha256) : NULL);
+	                       a->sha256[0] ? json_object_new_string(a->sha256) : NULL);
 	json_object_object_add(o, "threat",
-			       a->threat[0] ? json_object_new_string(a->threat) : NULL);
+	                       a->threat[0] ? json_object_new_string(a->threat) : NULL);
 	json_object_object_add(o, "submitted", json_object_new_boolean(a->submitted));
 	return o;
 }
 
-static const char *const verdicts[] = { "clean", "suspicious", "malicious", "unknown" };
+static const char *const verdicts[] = {"clean", "suspicious", "malicious", "unknown"};
 
 static bool verdict_valid(const char *v)
 {
@@ -212,11 +212,11 @@ static const char *check_request_error(const char *path, const char *sha)
 }
 
 static void op_check(struct bridge *b, struct client *c, struct json_object *req,
-		     struct json_object *id)
+                     struct json_object *id)
 {
 	const char *path = str_or_null_field(req, "path"), *sha = str_or_null_field(req, "sha256");
 	const char *bad = check_request_error(path, sha);
-	struct bridge_answer a = { 0 };
+	struct bridge_answer a = {0};
 	struct json_object *o;
 	char err[160];
 	int r;
@@ -241,7 +241,7 @@ static void op_check(struct bridge *b, struct client *c, struct json_object *req
 }
 
 static void op_ping(struct bridge *b, struct client *c, struct json_object *req,
-		    struct json_object *id)
+                    struct json_object *id)
 {
 	struct json_object *o = reply_new(id);
 
@@ -255,10 +255,10 @@ static void op_ping(struct bridge *b, struct client *c, struct json_object *req,
 static const struct {
 	const char *name;
 	void (*fn)(struct bridge *b, struct client *c, struct json_object *req,
-		   struct json_object *id);
+	           struct json_object *id);
 } ops[] = {
-	{ "check", op_check },
-	{ "ping", op_ping },
+        {"check", op_check},
+        {"ping", op_ping},
 };
 
 static bool only_blanks(const char *p, size_t n)
@@ -281,7 +281,7 @@ static void request_handle(struct bridge *b, struct client *c, const char *line,
 	if (!req || json_tokener_get_error(tok) != json_tokener_success ||
 	    !json_object_is_type(req, json_type_object) ||
 	    !only_blanks(line + json_tokener_get_parse_end(tok),
-			 len - json_tokener_get_parse_end(tok))) {
+	                 len - json_tokener_get_parse_end(tok))) {
 		client_error(c, NULL, "bad json");
 		goto out;
 	}
@@ -437,8 +437,7 @@ static bool client_serve(struct bridge *b, struct client *c, short revents, time
 		client_lines(b, c);
 	if ((revents & (POLLIN | POLLHUP)) && !client_read(b, c))
 		return false;
-	if (c->out_len == 0 &&
-	    (c->closing || (c->eof && !memchr(c->in, '\n', c->in_len))))
+	if (c->out_len == 0 && (c->closing || (c->eof && !memchr(c->in, '\n', c->in_len))))
 		return false;
 	return now - c->last < IDLE_SEC;
 }
@@ -452,11 +451,11 @@ static void *bridge_thread(void *arg)
 		size_t n = b->n_clients;
 		time_t now;
 
-		pfd[0] = (struct pollfd){ .fd = b->wake_fd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = b->listen_fd, .events = POLLIN };
+		pfd[0] = (struct pollfd){.fd = b->wake_fd, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = b->listen_fd, .events = POLLIN};
 		for (size_t i = 0; i < n; i++)
-			pfd[i + 2] = (struct pollfd){ .fd = b->clients[i].fd,
-						      .events = client_events(&b->clients[i]) };
+			pfd[i + 2] = (struct pollfd){.fd = b->clients[i].fd,
+			                             .events = client_events(&b->clients[i])};
 		if (poll(pfd, n + 2, 1000) < 0 && errno != EINTR) {
 			log_errno(neg_errno(), "bridge: poll");
 			break;
@@ -499,7 +498,7 @@ static int stale_socket_remove(const struct sockaddr_un *sa)
 /* Bound, owned and given its mode before listen(): no moment where others may connect. */
 static int bridge_listen(struct bridge *b)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 	int r;
@@ -550,7 +549,7 @@ static void bridge_free(struct bridge *b)
 }
 
 int bridge_start(const char *socket_path, gid_t gid, bridge_check_fn fn, void *userdata,
-		 struct bridge **ret)
+                 struct bridge **ret)
 {
 	struct bridge *b = calloc(1, sizeof(*b));
 	int r;

@@ -99,7 +99,7 @@ static int exclude_add_shas(struct exclude *e, const char *const *shas, size_t n
 }
 
 int exclude_new(const char *const *paths, size_t n_paths, const char *const *sha256s,
-		size_t n_sha256s, const uid_t *uids, size_t n_uids, struct exclude **ret)
+                size_t n_sha256s, const uid_t *uids, size_t n_uids, struct exclude **ret)
 {
 	struct exclude *e = calloc(1, sizeof(*e));
 	int r;

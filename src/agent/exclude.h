@@ -17,7 +17,7 @@ struct exclude;
  * digits, either case. -EINVAL names nothing: the caller logs its own config's entry.
  */
 int exclude_new(const char *const *paths, size_t n_paths, const char *const *sha256s,
-		size_t n_sha256s, const uid_t *uids, size_t n_uids, struct exclude **ret);
+                size_t n_sha256s, const uid_t *uids, size_t n_uids, struct exclude **ret);
 void exclude_free(struct exclude *e);
 
 /* path: absolute, as the kernel resolved it. */

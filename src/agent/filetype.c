@@ -33,8 +33,7 @@ struct ft_src {
 	uint64_t size;
 };
 
-static int src_read(const struct ft_src *s, uint64_t off, uint8_t *buf, size_t len,
-		    size_t *ret_len)
+static int src_read(const struct ft_src *s, uint64_t off, uint8_t *buf, size_t len, size_t *ret_len)
 {
 	size_t got = 0;
 
@@ -167,7 +166,7 @@ static bool zip_central_has_content_types(const uint8_t *tail, size_t len, uint6
 }
 
 static int zip_classify(const struct ft_src *s, const uint8_t *head, size_t head_len,
-			enum ftype *ret)
+                        enum ftype *ret)
 {
 	uint8_t tail[TAIL_MAX];
 	uint64_t tail_off;
@@ -193,7 +192,7 @@ static int zip_classify(const struct ft_src *s, const uint8_t *head, size_t head
 
 static int ftype_detect_src(const struct ft_src *s, enum ftype *ret)
 {
-	static const uint8_t ole[] = { 0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1 };
+	static const uint8_t ole[] = {0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1};
 	uint8_t head[HEAD_MAX];
 	size_t len;
 	int r;
@@ -203,7 +202,10 @@ static int ftype_detect_src(const struct ft_src *s, enum ftype *ret)
 		return r;
 
 	*ret = FT_OTHER;
-	if (has_prefix(head, len, "\x7f" "ELF", 4))
+	if (has_prefix(head, len,
+	               "\x7f"
+	               "ELF",
+	               4))
 		*ret = FT_ELF;
 	else if (has_prefix(head, len, "#!", 2))
 		*ret = FT_SCRIPT;
@@ -225,7 +227,7 @@ static int ftype_detect_src(const struct ft_src *s, enum ftype *ret)
 
 int ftype_detect(int fd, enum ftype *ret)
 {
-	struct ft_src s = { .fd = fd };
+	struct ft_src s = {.fd = fd};
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
@@ -240,14 +242,14 @@ int ftype_detect(int fd, enum ftype *ret)
 
 int ftype_detect_mem(const void *buf, size_t len, enum ftype *ret)
 {
-	struct ft_src s = { .fd = -1, .mem = buf, .size = len };
+	struct ft_src s = {.fd = -1, .mem = buf, .size = len};
 
 	return ftype_detect_src(&s, ret);
 }
 
 static const char *const ftype_names[] = {
-	[FT_OTHER] = "other", [FT_ELF] = "elf",   [FT_SCRIPT] = "script", [FT_PDF] = "pdf",
-	[FT_OOXML] = "ooxml", [FT_OLE] = "ole",   [FT_ODF] = "odf",       [FT_RTF] = "rtf",
+        [FT_OTHER] = "other", [FT_ELF] = "elf", [FT_SCRIPT] = "script", [FT_PDF] = "pdf",
+        [FT_OOXML] = "ooxml", [FT_OLE] = "ole", [FT_ODF] = "odf",       [FT_RTF] = "rtf",
 };
 
 const char *ftype_name(enum ftype t)

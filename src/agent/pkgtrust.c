@@ -29,14 +29,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STATUS_MAX     (64u << 20) /* bytes of dpkg's status file */
-#define MD5SUMS_MAX    (16u << 20) /* bytes of one package's md5sums */
-#define ENTRIES_MAX    (8u << 20)  /* files in the whole index */
-#define PKG_NAME_MAX   128
-#define PT_PATH_MAX    4096
-#define HASH_FILE_MAX  (1ull << 30) /* larger files are not hashed, so never trusted */
-#define CACHE_SLOTS    8192        /* results remembered; a power of two */
-#define MD5_PER_PATH   8           /* packages that may list one path */
+#define STATUS_MAX    (64u << 20) /* bytes of dpkg's status file */
+#define MD5SUMS_MAX   (16u << 20) /* bytes of one package's md5sums */
+#define ENTRIES_MAX   (8u << 20)  /* files in the whole index */
+#define PKG_NAME_MAX  128
+#define PT_PATH_MAX   4096
+#define HASH_FILE_MAX (1ull << 30) /* larger files are not hashed, so never trusted */
+#define CACHE_SLOTS   8192         /* results remembered; a power of two */
+#define MD5_PER_PATH  8            /* packages that may list one path */
 
 struct pt_ent {
 	uint64_t h;
@@ -72,7 +72,7 @@ struct pkgtrust {
 	struct pt_result *results;
 };
 
-static const char *const merged_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+static const char *const merged_dirs[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
 
 /* ---- SipHash-2-4, 64-bit output ---- */
 
@@ -98,10 +98,10 @@ static void sip_round(uint64_t v[4])
 static uint64_t siphash(const uint64_t key[2], const void *data, size_t len)
 {
 	uint64_t v[4] = {
-		key[0] ^ 0x736f6d6570736575ull,
-		key[1] ^ 0x646f72616e646f6dull,
-		key[0] ^ 0x6c7967656e657261ull,
-		key[1] ^ 0x7465646279746573ull,
+	        key[0] ^ 0x736f6d6570736575ull,
+	        key[1] ^ 0x646f72616e646f6dull,
+	        key[0] ^ 0x6c7967656e657261ull,
+	        key[1] ^ 0x7465646279746573ull,
 	};
 	const uint8_t *p = data;
 	uint64_t m, last = (uint64_t)len << 56;
@@ -130,7 +130,7 @@ static uint64_t siphash(const uint64_t key[2], const void *data, size_t len)
 
 /* The /usr spelling of path into buf when path is under a merged alias; the length. */
 static size_t path_canonical(const struct pkgtrust *t, const char *path, size_t len,
-			     char buf[PT_PATH_MAX + 8])
+                             char buf[PT_PATH_MAX + 8])
 {
 	for (size_t i = 0; i < ARRAY_SIZE(merged_dirs); i++) {
 		size_t n = strlen(merged_dirs[i]);
@@ -226,8 +226,7 @@ static int build_add(struct pt_build *b, uint64_t h, const uint8_t md5[16])
 }
 
 /* One md5sums line: 32 hex digits, two spaces, the path without its leading slash. */
-static int md5sums_line(const struct pkgtrust *t, struct pt_build *b, const char *line,
-			size_t len)
+static int md5sums_line(const struct pkgtrust *t, struct pt_build *b, const char *line, size_t len)
 {
 	char path[PT_PATH_MAX + 1];
 	uint8_t md5[16];
@@ -253,8 +252,7 @@ static int md5sums_line(const struct pkgtrust *t, struct pt_build *b, const char
 	return build_add(b, path_hash(t, path, plen), md5);
 }
 
-static int md5sums_load(const struct pkgtrust *t, struct pt_build *b, int infofd,
-			const char *name)
+static int md5sums_load(const struct pkgtrust *t, struct pt_build *b, int infofd, const char *name)
 {
 	_cleanup_close_ int fd = openat(infofd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	_cleanup_free_ char *buf = NULL;
@@ -296,7 +294,7 @@ struct pt_stanza {
 
 /* A package's md5sums: "pkg:arch.md5sums" (multi-arch) first, then "pkg.md5sums". */
 static int stanza_done(const struct pkgtrust *t, struct pt_build *b, int infofd,
-		       struct pt_stanza *s)
+                       struct pt_stanza *s)
 {
 	char name[2 * PKG_NAME_MAX + 16];
 	int r = -ENOENT;
@@ -345,15 +343,15 @@ static void stanza_field(struct pt_stanza *s, const char *line, size_t n)
 		size_t k = sizeof(installed_ok) - 1;
 
 		s->installed = vn > k && memcmp(v + vn - k, installed_ok, k) == 0 &&
-			       ((vn == 7 + k && memcmp(v, "install", 7) == 0) ||
-				(vn == 4 + k && memcmp(v, "hold", 4) == 0));
+		               ((vn == 7 + k && memcmp(v, "install", 7) == 0) ||
+		                (vn == 4 + k && memcmp(v, "hold", 4) == 0));
 	}
 }
 
-static int status_parse(const struct pkgtrust *t, struct pt_build *b, int infofd,
-			const char *buf, size_t len)
+static int status_parse(const struct pkgtrust *t, struct pt_build *b, int infofd, const char *buf,
+                        size_t len)
 {
-	struct pt_stanza s = { 0 };
+	struct pt_stanza s = {0};
 	int r = 0;
 
 	for (size_t off = 0; off <= len && r >= 0;) {
@@ -386,7 +384,7 @@ static int pkgtrust_load(struct pkgtrust *t)
 {
 	_cleanup_close_ int dirfd = -1, infofd = -1, fd = -1;
 	_cleanup_free_ char *buf = NULL;
-	struct pt_build b = { 0 };
+	struct pt_build b = {0};
 	size_t len;
 	int r;
 
@@ -397,7 +395,7 @@ static int pkgtrust_load(struct pkgtrust *t)
 	fd = openat(dirfd, "status", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (infofd < 0 || fd < 0)
 		return log_errno(neg_errno(), "pkgtrust: '%s/%s'", t->dir,
-				 infofd < 0 ? "info" : "status");
+		                 infofd < 0 ? "info" : "status");
 	r = fd_read_all(fd, STATUS_MAX, &buf, &len);
 	if (r < 0)
 		return log_errno(r, "pkgtrust: '%s/status'", t->dir);
@@ -516,7 +514,7 @@ static size_t index_find(const struct pkgtrust *t, uint64_t h, uint8_t ret[][16]
 
 static struct pt_result *result_slot(struct pkgtrust *t, const struct stat *st, uint64_t h)
 {
-	uint64_t k[3] = { st->st_dev, st->st_ino, h };
+	uint64_t k[3] = {st->st_dev, st->st_ino, h};
 
 	return &t->results[siphash(t->key, k, sizeof(k)) & (CACHE_SLOTS - 1)];
 }
@@ -605,9 +603,14 @@ int pkgtrust_check(struct pkgtrust *t, const char *path, int fd, bool *ret)
 	for (size_t i = 0; i < n_listed; i++)
 		*ret |= memcmp(md5, listed[i], 16) == 0;
 
-	res = (struct pt_result){ .dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
-				  .mtime = st.st_mtim, .ctime = st.st_ctim, .path_h = h,
-				  .used = true, .trusted = *ret };
+	res = (struct pt_result){.dev = st.st_dev,
+	                         .ino = st.st_ino,
+	                         .size = st.st_size,
+	                         .mtime = st.st_mtim,
+	                         .ctime = st.st_ctim,
+	                         .path_h = h,
+	                         .used = true,
+	                         .trusted = *ret};
 	pthread_mutex_lock(&t->lock);
 	if (gen == t->gen) /* not reloaded meanwhile */
 		*result_slot(t, &st, h) = res;

@@ -34,12 +34,12 @@
 #include <stdio.h>
 #include <sys/random.h>
 
-#define VCACHE_MAX       250000 /* default; beyond it the oldest of a random sample goes */
-#define EVICT_SAMPLE     8
-#define STR_MAX          4096 /* distinct interned threat and rules version strings */
-#define STR_NONE         UINT16_MAX
-#define BUSY_TIMEOUT_MS  5000
-#define CACHE_KIB        512
+#define VCACHE_MAX      250000 /* default; beyond it the oldest of a random sample goes */
+#define EVICT_SAMPLE    8
+#define STR_MAX         4096 /* distinct interned threat and rules version strings */
+#define STR_NONE        UINT16_MAX
+#define BUSY_TIMEOUT_MS 5000
+#define CACHE_KIB       512
 
 struct vc_slot {
 	uint8_t sha[32];
@@ -72,27 +72,26 @@ struct vcache {
 	sqlite3_stmt *stmt[ST_MAX];
 };
 
-static const char schema[] =
-	"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA mmap_size=0;"
-	"PRAGMA cache_size=-512;"
-	"CREATE TABLE IF NOT EXISTS verdicts ("
-	" sha256 BLOB PRIMARY KEY,"
-	" verdict INTEGER NOT NULL,"
-	" threat TEXT NOT NULL,"
-	" rules_version TEXT NOT NULL,"
-	" scanned_at INTEGER NOT NULL) WITHOUT ROWID;";
+static const char schema[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA mmap_size=0;"
+                             "PRAGMA cache_size=-512;"
+                             "CREATE TABLE IF NOT EXISTS verdicts ("
+                             " sha256 BLOB PRIMARY KEY,"
+                             " verdict INTEGER NOT NULL,"
+                             " threat TEXT NOT NULL,"
+                             " rules_version TEXT NOT NULL,"
+                             " scanned_at INTEGER NOT NULL) WITHOUT ROWID;";
 
 static const char *const stmt_sql[ST_MAX] = {
-	[ST_PUT] = "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
-	[ST_DEL] = "DELETE FROM verdicts WHERE sha256 = ?",
-	[ST_STRINGS] = "SELECT threat, rules_version FROM verdicts WHERE sha256 = ?",
+        [ST_PUT] = "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
+        [ST_DEL] = "DELETE FROM verdicts WHERE sha256 = ?",
+        [ST_STRINGS] = "SELECT threat, rules_version FROM verdicts WHERE sha256 = ?",
 };
 
 static const char *const verdict_names[] = {
-	[VC_UNKNOWN] = "unknown",
-	[VC_CLEAN] = "clean",
-	[VC_SUSPICIOUS] = "suspicious",
-	[VC_MALICIOUS] = "malicious",
+        [VC_UNKNOWN] = "unknown",
+        [VC_CLEAN] = "clean",
+        [VC_SUSPICIOUS] = "suspicious",
+        [VC_MALICIOUS] = "malicious",
 };
 
 const char *vc_verdict_name(enum vc_verdict v)
@@ -111,7 +110,7 @@ int vc_verdict_parse(const char *s, enum vc_verdict *ret)
 }
 
 bool vcache_fresh(const struct vc_entry *e, int64_t now, int64_t clean_ttl,
-		  const char *rules_version)
+                  const char *rules_version)
 {
 	switch (e->verdict) {
 	case VC_CLEAN:
@@ -341,7 +340,7 @@ static bool entry_valid(const struct vc_entry *e, uint8_t ret_sha[32])
 }
 
 static void slot_from_entry(struct vcache *c, const uint8_t sha[32], const struct vc_entry *e,
-			    struct vc_slot *ret)
+                            struct vc_slot *ret)
 {
 	memcpy(ret->sha, sha, 32);
 	ret->scanned_at = e->scanned_at;
@@ -359,8 +358,8 @@ static int vcache_load(struct vcache *c)
 	if (sqlite3_prepare_v2(c->db, "SELECT * FROM verdicts", -1, &st, NULL) != SQLITE_OK)
 		return db_error(c, "load");
 	while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct vc_entry e = { .verdict = sqlite3_column_int(st, 1),
-				      .scanned_at = sqlite3_column_int64(st, 4) };
+		struct vc_entry e = {.verdict = sqlite3_column_int(st, 1),
+		                     .scanned_at = sqlite3_column_int64(st, 4)};
 		const char *threat = (const char *)sqlite3_column_text(st, 2);
 		const char *rules = (const char *)sqlite3_column_text(st, 3);
 		struct vc_slot s;
@@ -418,8 +417,10 @@ static int vcache_db_open(struct vcache *c, const char *path)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return log_errno(neg_errno(), "vcache: '%s'", path);
-	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				  SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(path, &c->db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+	                            SQLITE_OPEN_EXRESCODE,
+	                    NULL) != SQLITE_OK)
 		return log_errno(-EIO, "vcache: '%s': %s", path, sqlite3_errmsg(c->db));
 	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
 	r = db_exec(c, schema);
@@ -427,7 +428,7 @@ static int vcache_db_open(struct vcache *c, const char *path)
 		return r;
 	for (size_t i = 0; i < ST_MAX; i++)
 		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-				       &c->stmt[i], NULL) != SQLITE_OK)
+		                       &c->stmt[i], NULL) != SQLITE_OK)
 			return db_error(c, stmt_sql[i]);
 	return 0;
 }
@@ -504,9 +505,9 @@ int vcache_get(struct vcache *c, const char *sha256, struct vc_entry *ret)
 	ret->verdict = s.verdict;
 	ret->scanned_at = s.scanned_at;
 	snprintf(ret->threat, sizeof(ret->threat), "%s",
-		 s.threat == STR_NONE ? "" : c->strs[s.threat]);
+	         s.threat == STR_NONE ? "" : c->strs[s.threat]);
 	snprintf(ret->rules_version, sizeof(ret->rules_version), "%s",
-		 s.rules == STR_NONE ? "" : c->strs[s.rules]);
+	         s.rules == STR_NONE ? "" : c->strs[s.rules]);
 	pthread_rwlock_unlock(&c->lock);
 
 	if (s.threat != STR_NONE && s.rules != STR_NONE)
@@ -537,7 +538,7 @@ static size_t evict_pick(struct vcache *c)
 
 /* Into memory after the commit; *ret_n_victims digests evicted to make room go to victims. */
 static int mem_put_many(struct vcache *c, const struct vc_entry *e, const uint8_t (*sha)[32],
-			size_t n, uint8_t (*victims)[32], size_t *ret_n_victims)
+                        size_t n, uint8_t (*victims)[32], size_t *ret_n_victims)
 {
 	int r = 0;
 
@@ -579,7 +580,7 @@ static void db_evict(struct vcache *c, const uint8_t (*victims)[32], size_t n)
 }
 
 static int db_put_many(struct vcache *c, const struct vc_entry *e, const uint8_t (*sha)[32],
-		       size_t n)
+                       size_t n)
 {
 	int r;
 

@@ -18,7 +18,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
-static const char *const files[] = { "status", "info/p.md5sums", "info/p:amd64.md5sums" };
+static const char *const files[] = {"status", "info/p.md5sums", "info/p:amd64.md5sums"};
 
 static void cleanup(void)
 {

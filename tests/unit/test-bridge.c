@@ -34,7 +34,7 @@ struct fixture {
 };
 
 static int stub_check(void *userdata, const char *path, const char *sha256,
-		      struct bridge_answer *ret)
+                      struct bridge_answer *ret)
 {
 	struct fixture *f = userdata;
 
@@ -102,8 +102,8 @@ static int teardown(void **state)
 
 static int connect_to(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 5 };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 5};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -229,12 +229,12 @@ static void bad_requests_get_an_error_and_the_connection_stays(void **state)
 	expect_error(fd, "{\"op\":\"rm -rf\"}", "unknown op");
 	expect_error(fd, "{\"op\":\"check\"}", "exactly one of path and sha256 is needed");
 	expect_error(fd, "{\"op\":\"check\",\"path\":\"/a\",\"sha256\":\"b\"}",
-		     "exactly one of path and sha256 is needed");
+	             "exactly one of path and sha256 is needed");
 	expect_error(fd, "{\"op\":\"check\",\"path\":\"etc/passwd\"}", "path must be absolute");
 	expect_error(fd, "{\"op\":\"check\",\"path\":7}", "path must be absolute");
 	expect_error(fd, "{\"op\":\"check\",\"sha256\":\"abc\"}", "sha256 must be 64 hex digits");
 	expect_error(fd, "{\"op\":\"check\",\"path\":\"/missing\"}",
-		     "check failed: No such file or directory");
+	             "check failed: No such file or directory");
 	expect_error(fd, "{\"op\":\"check\",\"path\":\"/liar\"}", "check failed: Protocol error");
 	assert_int_equal(f->calls, 2);
 
@@ -276,7 +276,7 @@ static void a_client_that_never_reads_does_not_block_others(void **state)
 	for (size_t i = 0; i < 1000; i++)
 		memcpy(pings + i * (sizeof(ping) - 1), ping, sizeof(ping) - 1);
 	/* Until the bridge stops reading it: nothing more fits for a second. */
-	pfd = (struct pollfd){ .fd = hog, .events = POLLOUT };
+	pfd = (struct pollfd){.fd = hog, .events = POLLOUT};
 	while (sent < (64 << 20) && poll(&pfd, 1, 1000) == 1) {
 		ssize_t n = send(hog, pings, sizeof(pings), MSG_DONTWAIT | MSG_NOSIGNAL);
 
@@ -356,7 +356,7 @@ static void the_65th_client_is_refused(void **state)
  * the line is want, 2 when the connection could not be made, 1 otherwise.
  */
 static int child_connects_as(const char *sock, uid_t uid, gid_t gid, const gid_t *groups,
-			     size_t n_groups, const char *req, const char *want)
+                             size_t n_groups, const char *req, const char *want)
 {
 	pid_t pid = fork();
 	int status;
@@ -402,17 +402,16 @@ static void an_unauthorised_peer_is_refused(void **state)
 	/* The file mode already keeps nobody out; open it to reach the credential check. */
 	assert_int_equal(child_connects_as(f->sock, NOBODY, NOBODY, NULL, 0, NULL, ""), 2);
 	assert_int_equal(chmod(f->sock, 0666), 0);
-	assert_int_equal(child_connects_as(f->sock, NOBODY, NOBODY, NULL, 0,
-					   "{\"op\":\"ping\"}\n",
-					   "{\"error\":\"permission denied\"}"),
-			 0);
+	assert_int_equal(child_connects_as(f->sock, NOBODY, NOBODY, NULL, 0, "{\"op\":\"ping\"}\n",
+	                                   "{\"error\":\"permission denied\"}"),
+	                 0);
 	assert_int_equal(f->calls, 0);
 }
 
 static void members_of_the_group_are_let_in(void **state)
 {
 	struct fixture *f = *state;
-	const gid_t supplementary[] = { 100, TEST_GROUP };
+	const gid_t supplementary[] = {100, TEST_GROUP};
 	struct stat st;
 
 	if (geteuid() != 0)
@@ -424,26 +423,26 @@ static void members_of_the_group_are_let_in(void **state)
 
 	/* Supplementary group, primary group, neither. */
 	assert_int_equal(child_connects_as(f->sock, NOBODY, NOBODY, supplementary, 2,
-					   "{\"op\":\"ping\"}\n", "{\"ok\":true}"),
-			 0);
+	                                   "{\"op\":\"ping\"}\n", "{\"ok\":true}"),
+	                 0);
 	assert_int_equal(child_connects_as(f->sock, NOBODY, TEST_GROUP, NULL, 0,
-					   "{\"op\":\"ping\"}\n", "{\"ok\":true}"),
-			 0);
+	                                   "{\"op\":\"ping\"}\n", "{\"ok\":true}"),
+	                 0);
 	assert_int_equal(chmod(f->sock, 0666), 0);
 	assert_int_equal(child_connects_as(f->sock, NOBODY, NOBODY, supplementary, 1,
-					   "{\"op\":\"ping\"}\n",
-					   "{\"error\":\"permission denied\"}"),
-			 0);
+	                                   "{\"op\":\"ping\"}\n",
+	                                   "{\"error\":\"permission denied\"}"),
+	                 0);
 	/* root always. */
-	assert_int_equal(child_connects_as(f->sock, 0, 0, NULL, 0, "{\"op\":\"ping\"}\n",
-					   "{\"ok\":true}"),
-			 0);
+	assert_int_equal(
+	        child_connects_as(f->sock, 0, 0, NULL, 0, "{\"op\":\"ping\"}\n", "{\"ok\":true}"),
+	        0);
 }
 
 static void stale_sockets_go_other_files_stay(void **state)
 {
 	struct fixture *f = *state;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct bridge *second;
 	int fd;
 
@@ -473,25 +472,25 @@ static void stale_sockets_go_other_files_stay(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(ping_answers_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(checks_are_answered_by_the_callback, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(bad_requests_get_an_error_and_the_connection_stays,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(an_overlong_line_is_refused_and_closed, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(a_client_that_never_reads_does_not_block_others,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(many_clients_are_served, setup, teardown),
-		cmocka_unit_test_setup_teardown(answers_reach_a_client_that_shut_its_side, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(the_65th_client_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(socket_modes, setup, teardown),
-		cmocka_unit_test_setup_teardown(an_unauthorised_peer_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(members_of_the_group_are_let_in, setup_dir,
-						teardown),
-		cmocka_unit_test_setup_teardown(stale_sockets_go_other_files_stay, setup_dir,
-						teardown),
+	        cmocka_unit_test_setup_teardown(ping_answers_ok, setup, teardown),
+	        cmocka_unit_test_setup_teardown(checks_are_answered_by_the_callback, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(bad_requests_get_an_error_and_the_connection_stays,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(an_overlong_line_is_refused_and_closed, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(a_client_that_never_reads_does_not_block_others,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(many_clients_are_served, setup, teardown),
+	        cmocka_unit_test_setup_teardown(answers_reach_a_client_that_shut_its_side, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(the_65th_client_is_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(socket_modes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(an_unauthorised_peer_is_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(members_of_the_group_are_let_in, setup_dir,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(stale_sockets_go_other_files_stay, setup_dir,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

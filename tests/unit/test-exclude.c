@@ -15,7 +15,7 @@ static const char sha_b[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49
 
 static void prefixes_cover_whole_components_only(void **state)
 {
-	const char *paths[] = { "/opt/a", "/var/lib/docker/", "/home//u/./cache" };
+	const char *paths[] = {"/opt/a", "/var/lib/docker/", "/home//u/./cache"};
 	struct exclude *e;
 
 	assert_int_equal(exclude_new(paths, ARRAY_SIZE(paths), NULL, 0, NULL, 0, &e), 0);
@@ -37,7 +37,7 @@ static void prefixes_cover_whole_components_only(void **state)
 
 static void root_prefix_covers_everything_and_bad_input_is_refused(void **state)
 {
-	const char *root[] = { "/" }, *rel[] = { "opt" }, *bad[] = { "abc" };
+	const char *root[] = {"/"}, *rel[] = {"opt"}, *bad[] = {"abc"};
 	struct exclude *e;
 
 	assert_int_equal(exclude_new(root, 1, NULL, 0, NULL, 0, &e), 0);
@@ -57,8 +57,8 @@ static void root_prefix_covers_everything_and_bad_input_is_refused(void **state)
 static void sha256s_match_in_either_case(void **state)
 {
 	const char *shas[] = {
-		sha_b,
-		"BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
+	        sha_b,
+	        "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
 	};
 	struct exclude *e;
 
@@ -67,13 +67,13 @@ static void sha256s_match_in_either_case(void **state)
 	assert_true(exclude_sha256(e, sha_b));
 	assert_false(exclude_sha256(e, "ba7816bf"));
 	assert_false(exclude_sha256(
-		e, "0000000000000000000000000000000000000000000000000000000000000000"));
+	        e, "0000000000000000000000000000000000000000000000000000000000000000"));
 	exclude_free(e);
 }
 
 static void uids(void **state)
 {
-	const uid_t uids[] = { 1000, 0, 65534 };
+	const uid_t uids[] = {1000, 0, 65534};
 	struct exclude *e;
 
 	assert_int_equal(exclude_new(NULL, 0, NULL, 0, uids, 3, &e), 0);
@@ -87,10 +87,10 @@ static void uids(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(prefixes_cover_whole_components_only),
-		cmocka_unit_test(root_prefix_covers_everything_and_bad_input_is_refused),
-		cmocka_unit_test(sha256s_match_in_either_case),
-		cmocka_unit_test(uids),
+	        cmocka_unit_test(prefixes_cover_whole_components_only),
+	        cmocka_unit_test(root_prefix_covers_everything_and_bad_input_is_refused),
+	        cmocka_unit_test(sha256s_match_in_either_case),
+	        cmocka_unit_test(uids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

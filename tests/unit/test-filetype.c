@@ -117,17 +117,23 @@ static enum ftype detect_fd(const void *buf, size_t len)
 
 static void magic_bytes_name_the_type(void **state)
 {
-	static const uint8_t ole[] = { 0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0 };
+	static const uint8_t ole[] = {0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0};
 	char pdf[2048];
 
-	assert_int_equal(detect_fd("\x7f" "ELF\x02\x01\x01", 7), FT_ELF);
+	assert_int_equal(detect_fd("\x7f"
+	                           "ELF\x02\x01\x01",
+	                           7),
+	                 FT_ELF);
 	assert_int_equal(detect_fd("#!/bin/sh\necho hi\n", 18), FT_SCRIPT);
 	assert_int_equal(detect_fd(ole, sizeof(ole)), FT_OLE);
 	assert_int_equal(detect_fd("{\\rtf1\\ansi hello}", 18), FT_RTF);
 	assert_int_equal(detect_fd("%PDF-1.7\n", 9), FT_PDF);
 	assert_int_equal(detect_fd("hello world\n", 12), FT_OTHER);
 	assert_int_equal(detect_fd("", 0), FT_OTHER);
-	assert_int_equal(detect_fd("\x7f" "EL", 3), FT_OTHER);
+	assert_int_equal(detect_fd("\x7f"
+	                           "EL",
+	                           3),
+	                 FT_OTHER);
 
 	/* %PDF- after junk counts within the first KiB, not after it. */
 	memset(pdf, ' ', sizeof(pdf));
@@ -143,8 +149,8 @@ static void docx_is_ooxml(void **state)
 	static struct zip z;
 
 	memset(&z, 0, sizeof(z));
-	zip_add(&z, &(struct zip_entry){ "[Content_Types].xml", "<Types/>" });
-	zip_add(&z, &(struct zip_entry){ "word/document.xml", "<w:document/>" });
+	zip_add(&z, &(struct zip_entry){"[Content_Types].xml", "<Types/>"});
+	zip_add(&z, &(struct zip_entry){"word/document.xml", "<w:document/>"});
 	zip_finish(&z);
 	assert_int_equal(detect_fd(z.buf, z.len), FT_OOXML);
 	assert_true(ftype_is_document(FT_OOXML));
@@ -155,20 +161,19 @@ static void odt_is_odf_only_with_a_stored_mimetype_first(void **state)
 	static struct zip z;
 
 	memset(&z, 0, sizeof(z));
-	zip_add(&z, &(struct zip_entry){ "mimetype", "application/vnd.oasis.opendocument.text" });
-	zip_add(&z, &(struct zip_entry){ "content.xml", "<office:document-content/>" });
+	zip_add(&z, &(struct zip_entry){"mimetype", "application/vnd.oasis.opendocument.text"});
+	zip_add(&z, &(struct zip_entry){"content.xml", "<office:document-content/>"});
 	zip_finish(&z);
 	assert_int_equal(detect_fd(z.buf, z.len), FT_ODF);
 
 	/* Deflated ("method 8") mimetype: not what an ODF writer makes. */
 	memset(&z, 0, sizeof(z));
-	zip_add(&z, &(struct zip_entry){ "mimetype", "application/vnd.oasis.opendocument.text",
-					 8 });
+	zip_add(&z, &(struct zip_entry){"mimetype", "application/vnd.oasis.opendocument.text", 8});
 	zip_finish(&z);
 	assert_int_equal(detect_fd(z.buf, z.len), FT_OTHER);
 
 	memset(&z, 0, sizeof(z));
-	zip_add(&z, &(struct zip_entry){ "mimetype", "application/epub+zip" });
+	zip_add(&z, &(struct zip_entry){"mimetype", "application/epub+zip"});
 	zip_finish(&z);
 	assert_int_equal(detect_fd(z.buf, z.len), FT_OTHER);
 }
@@ -178,8 +183,8 @@ static void other_zip_is_other(void **state)
 	static struct zip z;
 
 	memset(&z, 0, sizeof(z));
-	zip_add(&z, &(struct zip_entry){ "README.txt", "hello" });
-	zip_add(&z, &(struct zip_entry){ "Content_Types].xml", "<Types/>" });
+	zip_add(&z, &(struct zip_entry){"README.txt", "hello"});
+	zip_add(&z, &(struct zip_entry){"Content_Types].xml", "<Types/>"});
 	zip_finish(&z);
 	assert_int_equal(detect_fd(z.buf, z.len), FT_OTHER);
 	assert_false(ftype_is_document(FT_OTHER));
@@ -192,9 +197,9 @@ static void content_types_found_in_the_central_directory(void **state)
 	static struct zip z;
 
 	memset(&z, 0, sizeof(z));
-	zip_add(&z, &(struct zip_entry){ "docProps/app.xml", "<Properties/>", 8, 8 });
+	zip_add(&z, &(struct zip_entry){"docProps/app.xml", "<Properties/>", 8, 8});
 	zip_pad(&z, 100 * 1024);
-	zip_add(&z, &(struct zip_entry){ "[content_types].xml", "<Types/>" });
+	zip_add(&z, &(struct zip_entry){"[content_types].xml", "<Types/>"});
 	zip_finish(&z);
 	assert_true(z.len > 100 * 1024);
 	assert_int_equal(detect_fd(z.buf, z.len), FT_OOXML);
@@ -206,7 +211,7 @@ static void lying_zip_headers_are_bounded(void **state)
 	static struct zip z;
 
 	memset(&z, 0, sizeof(z));
-	zip_add(&z, &(struct zip_entry){ "a", "b" });
+	zip_add(&z, &(struct zip_entry){"a", "b"});
 	zip_finish(&z);
 	put32(z.buf + z.len - 22 + 12, 0xfffffff0); /* central directory size */
 	assert_int_equal(detect_fd(z.buf, z.len), FT_OTHER);
@@ -218,8 +223,8 @@ static void lying_zip_headers_are_bounded(void **state)
 
 	/* Every truncation of a docx: no read beyond the end, whatever the answer. */
 	memset(&z, 0, sizeof(z));
-	zip_add(&z, &(struct zip_entry){ "word/document.xml", "<w:document/>" });
-	zip_add(&z, &(struct zip_entry){ "[Content_Types].xml", "<Types/>" });
+	zip_add(&z, &(struct zip_entry){"word/document.xml", "<w:document/>"});
+	zip_add(&z, &(struct zip_entry){"[Content_Types].xml", "<Types/>"});
 	zip_finish(&z);
 	for (size_t n = 0; n <= z.len; n++) {
 		enum ftype t = detect_mem(z.buf, n);
@@ -239,13 +244,13 @@ static void names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(magic_bytes_name_the_type),
-		cmocka_unit_test(docx_is_ooxml),
-		cmocka_unit_test(odt_is_odf_only_with_a_stored_mimetype_first),
-		cmocka_unit_test(other_zip_is_other),
-		cmocka_unit_test(content_types_found_in_the_central_directory),
-		cmocka_unit_test(lying_zip_headers_are_bounded),
-		cmocka_unit_test(names),
+	        cmocka_unit_test(magic_bytes_name_the_type),
+	        cmocka_unit_test(docx_is_ooxml),
+	        cmocka_unit_test(odt_is_odf_only_with_a_stored_mimetype_first),
+	        cmocka_unit_test(other_zip_is_other),
+	        cmocka_unit_test(content_types_found_in_the_central_directory),
+	        cmocka_unit_test(lying_zip_headers_are_bounded),
+	        cmocka_unit_test(names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

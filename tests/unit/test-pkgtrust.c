@@ -50,7 +50,7 @@ static void md5_of(const char *path, char ret[33])
 
 /* A file under the fixture's dir with content, and its md5sums line. */
 static void listed_file(struct fixture *f, const char *name, const char *content, char *line,
-			size_t size)
+                        size_t size)
 {
 	char path[160], md5[33];
 
@@ -71,7 +71,7 @@ static void info_file(struct fixture *f, const char *name, const char *content)
 static void status_write(struct fixture *f, const char *content)
 {
 	char path[160];
-	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, 0 } };
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {0, 0}};
 	static time_t bump = 1000000;
 
 	snprintf(path, sizeof(path), "%s/status", f->dpkg);
@@ -81,26 +81,25 @@ static void status_write(struct fixture *f, const char *content)
 	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
 }
 
-static const char status_base[] =
-	"Package: hello\n"
-	"Status: install ok installed\n"
-	"Architecture: amd64\n"
-	"Multi-Arch: same\n"
-	"Description: says hello\n"
-	" Package: gone\n"
-	"\n"
-	"Package: tools\n"
-	"Status: hold ok installed\n"
-	"Architecture: all\n"
-	"Conffiles:\n"
-	" /etc/tools.conf 0123456789abcdef0123456789abcdef\n"
-	"\n"
-	"Package: gone\n"
-	"Status: deinstall ok config-files\n"
-	"Architecture: all\n"
-	"\n"
-	"Package: ../../evil\n"
-	"Status: install ok installed\n";
+static const char status_base[] = "Package: hello\n"
+                                  "Status: install ok installed\n"
+                                  "Architecture: amd64\n"
+                                  "Multi-Arch: same\n"
+                                  "Description: says hello\n"
+                                  " Package: gone\n"
+                                  "\n"
+                                  "Package: tools\n"
+                                  "Status: hold ok installed\n"
+                                  "Architecture: all\n"
+                                  "Conffiles:\n"
+                                  " /etc/tools.conf 0123456789abcdef0123456789abcdef\n"
+                                  "\n"
+                                  "Package: gone\n"
+                                  "Status: deinstall ok config-files\n"
+                                  "Architecture: all\n"
+                                  "\n"
+                                  "Package: ../../evil\n"
+                                  "Status: install ok installed\n";
 
 static int setup(void **state)
 {
@@ -122,7 +121,7 @@ static int setup(void **state)
 	info_file(f, "hello:amd64.md5sums", hello);
 	/* Malformed lines around a good one are skipped, not fatal. */
 	snprintf(lines, sizeof(lines), "garbage\nxyz  usr/bin/x\n%s%.31s  short/md5\n", tools,
-		 "0123456789abcdef0123456789abcdef");
+	         "0123456789abcdef0123456789abcdef");
 	info_file(f, "tools.md5sums", lines);
 	info_file(f, "gone.md5sums", gone);
 	status_write(f, status_base);
@@ -222,7 +221,7 @@ static void a_change_of_status_reloads(void **state)
 	assert_false(check(f, "newer"));
 
 	snprintf(status, sizeof(status), "%s\nPackage: newer\nStatus: install ok installed\n",
-		 status_base);
+	         status_base);
 	status_write(f, status);
 	assert_true(check(f, "newer"));
 	assert_true(check(f, "hello"));
@@ -310,17 +309,17 @@ static void merged_usr_aliases_are_the_same_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(installed_unmodified_files_are_trusted, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(unlisted_paths_are_not_trusted, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			a_modified_file_is_not_trusted_even_with_its_old_mtime, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_change_of_status_reloads, setup, teardown),
-		cmocka_unit_test(a_missing_database_is_an_error),
-		cmocka_unit_test_setup_teardown(
-			this_machines_true_is_trusted_and_a_modified_copy_is_not, setup, teardown),
-		cmocka_unit_test_setup_teardown(merged_usr_aliases_are_the_same_path, setup,
-						teardown),
+	        cmocka_unit_test_setup_teardown(installed_unmodified_files_are_trusted, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(unlisted_paths_are_not_trusted, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                a_modified_file_is_not_trusted_even_with_its_old_mtime, setup, teardown),
+	        cmocka_unit_test_setup_teardown(a_change_of_status_reloads, setup, teardown),
+	        cmocka_unit_test(a_missing_database_is_an_error),
+	        cmocka_unit_test_setup_teardown(
+	                this_machines_true_is_trusted_and_a_modified_copy_is_not, setup, teardown),
+	        cmocka_unit_test_setup_teardown(merged_usr_aliases_are_the_same_path, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

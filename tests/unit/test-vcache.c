@@ -57,10 +57,10 @@ static void sha_of(unsigned n, char ret[65])
 	snprintf(ret, 65, "%08x%056x", n * 2654435761u, n);
 }
 
-static struct vc_entry entry(unsigned n, enum vc_verdict v, const char *threat,
-			     const char *rules, int64_t at)
+static struct vc_entry entry(unsigned n, enum vc_verdict v, const char *threat, const char *rules,
+                             int64_t at)
 {
-	struct vc_entry e = { .verdict = v, .scanned_at = at };
+	struct vc_entry e = {.verdict = v, .scanned_at = at};
 
 	sha_of(n, e.sha256);
 	snprintf(e.threat, sizeof(e.threat), "%s", threat);
@@ -132,7 +132,7 @@ static void entries_survive_close_and_open(void **state)
 
 	for (unsigned i = 0; i < ARRAY_SIZE(batch); i++)
 		batch[i] = entry(i, i % 3 ? VC_CLEAN : VC_SUSPICIOUS, i % 3 ? "" : "Susp.X",
-				 i % 2 ? "r1" : "r2", 1000 + i);
+		                 i % 2 ? "r1" : "r2", 1000 + i);
 	assert_int_equal(vcache_put_many(f->c, batch, ARRAY_SIZE(batch)), 0);
 	vcache_close(f->c);
 	f->c = NULL;
@@ -164,8 +164,7 @@ static void a_damaged_file_is_replaced_by_an_empty_cache(void **state)
 
 	fp = fopen(f->db, "w");
 	assert_non_null(fp);
-	fputs("this is not an SQLite database, but it is long enough to look like a header\n",
-	      fp);
+	fputs("this is not an SQLite database, but it is long enough to look like a header\n", fp);
 	fclose(fp);
 	assert_int_equal(vcache_open(f->db, &f->c), 0);
 	assert_int_equal(vcache_count(f->c), 0);
@@ -270,7 +269,7 @@ static void *race_reader(void *arg)
 static void concurrent_gets_during_puts_see_whole_entries(void **state)
 {
 	struct fixture *f = *state;
-	struct race r = { .c = f->c, .n = 3000 };
+	struct race r = {.c = f->c, .n = 3000};
 	pthread_t readers[2];
 	struct vc_entry got;
 
@@ -293,18 +292,18 @@ static void concurrent_gets_during_puts_see_whole_entries(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(put_get_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_input_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(entries_survive_close_and_open, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_damaged_file_is_replaced_by_an_empty_cache, setup,
-						teardown),
-		cmocka_unit_test(freshness_follows_the_servers_rule),
-		cmocka_unit_test_setup_teardown(many_distinct_strings_still_round_trip, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(the_oldest_of_a_sample_is_evicted_when_full,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(concurrent_gets_during_puts_see_whole_entries,
-						setup, teardown),
+	        cmocka_unit_test_setup_teardown(put_get_round_trip, setup, teardown),
+	        cmocka_unit_test_setup_teardown(bad_input_is_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(entries_survive_close_and_open, setup, teardown),
+	        cmocka_unit_test_setup_teardown(a_damaged_file_is_replaced_by_an_empty_cache, setup,
+	                                        teardown),
+	        cmocka_unit_test(freshness_follows_the_servers_rule),
+	        cmocka_unit_test_setup_teardown(many_distinct_strings_still_round_trip, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(the_oldest_of_a_sample_is_evicted_when_full, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(concurrent_gets_during_puts_see_whole_entries,
+	                                        setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

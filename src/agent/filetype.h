@@ -20,7 +20,10 @@ enum ftype {
 	FT_RTF,
 };
 
-/* Classify the file open at fd with pread (the offset is unchanged); bounded reads only. */
+/*
+ * Classify the file open at fd with pread (the offset is unchanged); bounded reads only: the
+ * first 64 KiB, and for a zip the last 64 KiB, into buffers on the stack (128 KiB of it).
+ */
 int ftype_detect(int fd, enum ftype *ret);
 /* The same on bytes in memory (the fuzz harness; tests). */
 int ftype_detect_mem(const void *buf, size_t len, enum ftype *ret);

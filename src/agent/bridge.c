@@ -162,13 +162,18 @@ static bool sha256_valid(const char *s)
 	return n == 64 && s[64] == '\0';
 }
 
+/* The member's string; NULL when absent; "" (never valid) when not a string or holding a NUL. */
 static const char *str_or_null_field(struct json_object *req, const char *key)
 {
 	struct json_object *v;
+	const char *s;
 
 	if (!json_object_object_get_ex(req, key, &v))
 		return NULL;
-	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	if (!json_object_is_type(v, json_type_string))
+		return "";
+	s = json_object_get_string(v);
+	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : "";
 }
 
 static struct json_object *answer_json(struct json_object *id, struct bridge_answer *a)

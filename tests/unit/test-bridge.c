@@ -232,6 +232,8 @@ static void bad_requests_get_an_error_and_the_connection_stays(void **state)
 	             "exactly one of path and sha256 is needed");
 	expect_error(fd, "{\"op\":\"check\",\"path\":\"etc/passwd\"}", "path must be absolute");
 	expect_error(fd, "{\"op\":\"check\",\"path\":7}", "path must be absolute");
+	expect_error(fd, "{\"op\":\"check\",\"path\":\"/etc/passwd\\u0000x\"}",
+		     "path must be absolute");
 	expect_error(fd, "{\"op\":\"check\",\"sha256\":\"abc\"}", "sha256 must be 64 hex digits");
 	expect_error(fd, "{\"op\":\"check\",\"path\":\"/missing\"}",
 	             "check failed: No such file or directory");

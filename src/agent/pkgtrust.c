@@ -405,7 +405,8 @@ static int pkgtrust_load(struct pkgtrust *t)
 		free(b.ents);
 		return log_errno(r, "pkgtrust: '%s'", t->dir);
 	}
-	qsort(b.ents, b.n, sizeof(*b.ents), ent_cmp);
+	if (b.n)
+		qsort(b.ents, b.n, sizeof(*b.ents), ent_cmp);
 	if (b.n < b.cap) {
 		struct pt_ent *p = reallocarray(b.ents, b.n ? b.n : 1, sizeof(*p));
 

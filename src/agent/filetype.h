@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum ftype {
 	FT_OTHER = 0,
@@ -19,8 +20,13 @@ enum ftype {
 	FT_RTF,
 };
 
-/* Classify the file open at fd with pread (the offset is unchanged); bounded reads only. */
+/*
+ * Classify the file open at fd with pread (the offset is unchanged); bounded reads only: the
+ * first 64 KiB, and for a zip the last 64 KiB, into buffers on the stack (128 KiB of it).
+ */
 int ftype_detect(int fd, enum ftype *ret);
+/* The same on bytes in memory (the fuzz harness; tests). */
+int ftype_detect_mem(const void *buf, size_t len, enum ftype *ret);
 const char *ftype_name(enum ftype t);
 /* PDF, OOXML, OLE, ODF, RTF: the types an open (not only an execution) is checked for. */
 bool ftype_is_document(enum ftype t);

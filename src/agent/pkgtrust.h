@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct pkgtrust;
 
@@ -17,3 +18,9 @@ int pkgtrust_open(const char *dpkg_dir, struct pkgtrust **ret);
 void pkgtrust_free(struct pkgtrust *t);
 /* *ret true when path (absolute, as the kernel resolved it) is package-owned and unmodified. */
 int pkgtrust_check(struct pkgtrust *t, const char *path, int fd, bool *ret);
+/*
+ * Loads the database now if it is not loaded or dpkg's status changed (the agent calls it
+ * at start so the first check does not pay for the load): files indexed, and the bytes the
+ * index and the result cache take.
+ */
+int pkgtrust_stats(struct pkgtrust *t, size_t *ret_files, size_t *ret_bytes);

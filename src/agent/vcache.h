@@ -29,13 +29,24 @@ struct vc_entry {
 
 struct vcache;
 
+/* Created 0600 if missing; a damaged file is replaced by an empty cache (logged). */
 int vcache_open(const char *path, struct vcache **ret);
 void vcache_close(struct vcache *c);
 /* -ENOENT when the sha256 is not cached. */
 int vcache_get(struct vcache *c, const char *sha256, struct vc_entry *ret);
 /* Insert or replace; durable when it returns. */
 int vcache_put(struct vcache *c, const struct vc_entry *e);
+/*
+ * Several in one transaction (one fsync): all are durable when it returns >= 0. On -errno
+ * none were written, except -ENOMEM, where they may be durable but not yet in memory.
+ */
+int vcache_put_many(struct vcache *c, const struct vc_entry *e, size_t n);
 size_t vcache_count(struct vcache *c);
+/*
+ * At most max entries (default 250,000, about 15 MiB): a put beyond it evicts the oldest
+ * scan of a small random sample. Entries already there stay until puts replace them.
+ */
+void vcache_set_max(struct vcache *c, size_t max);
 bool vcache_fresh(const struct vc_entry *e, int64_t now, int64_t clean_ttl,
 		  const char *rules_version);
 

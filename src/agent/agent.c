@@ -63,9 +63,16 @@ int agent_init(struct agent *a, const struct agent_config *cfg)
 	if (r < 0)
 		return r;
 	if (cfg->dpkg_dir) {
+		size_t files = 0, bytes = 0;
+
 		r = pkgtrust_open(cfg->dpkg_dir, &a->pt);
+		/* Load the database now rather than on the first execution. */
+		if (r == 0)
+			r = pkgtrust_stats(a->pt, &files, &bytes);
 		if (r < 0)
 			log_warn_errno(r, "agent: no package trust from '%s'", cfg->dpkg_dir);
+		else
+			log_info("agent: %zu package files known from '%s'", files, cfg->dpkg_dir);
 	}
 	a->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (a->wake_fd < 0)

@@ -6,6 +6,7 @@
  * anything is logged, queued or reported.
  */
 #include "agent.h"
+#include "exclude.h"
 #include "fan.h"
 #include "filetype.h"
 #include "pkgtrust.h"
@@ -65,6 +66,7 @@ struct loop {
 	struct agent *a;
 	pid_t self;
 	struct policy pol; /* the loop's own copy of the policy in force */
+	struct exclude *ex; /* built from pol */
 	unsigned generation;
 	struct held held[HELD_MAX];
 	size_t n_held;
@@ -112,22 +114,6 @@ static int fd_path(int fd, char *buf, size_t size)
 		return neg_errno();
 	buf[n] = '\0';
 	return 0;
-}
-
-static bool uid_excluded(const struct policy *pol, uid_t uid)
-{
-	for (size_t i = 0; i < pol->n_exclude_users; i++)
-		if (pol->exclude_users[i] == uid)
-			return true;
-	return false;
-}
-
-static bool sha256_excluded(const struct policy *pol, const char *sha256)
-{
-	for (size_t i = 0; i < pol->exclude_sha256.n; i++)
-		if (strcmp(pol->exclude_sha256.v[i], sha256) == 0)
-			return true;
-	return false;
 }
 
 /* The effective uid of pid: the owner of /proc/PID. */
@@ -196,11 +182,11 @@ static bool decide_scope(struct loop *l, const struct fan_event *ev, const struc
 		d->why = "outside the watched paths";
 		return false;
 	}
-	if (path_under_any(path, &l->pol.exclude_paths)) {
+	if (l->ex && exclude_path(l->ex, path)) {
 		d->why = "excluded path";
 		return false;
 	}
-	if (l->pol.n_exclude_users && uid_excluded(&l->pol, pid_uid(ev->pid))) {
+	if (l->ex && l->pol.n_exclude_users && exclude_uid(l->ex, pid_uid(ev->pid))) {
 		d->why = "excluded user";
 		return false;
 	}
@@ -240,7 +226,7 @@ static void decide(struct loop *l, const struct fan_event *ev, const struct stat
 		d->why = "unreadable";
 		return;
 	}
-	if (sha256_excluded(&l->pol, d->sha256)) {
+	if (l->ex && exclude_sha256(l->ex, d->sha256)) {
 		d->out = OUT_ALLOW_IGNORE;
 		d->why = "excluded hash";
 		return;
@@ -515,6 +501,12 @@ static void loop_policy(struct loop *l)
 		remark = strcmp(p.documents.v[i], l->pol.documents.v[i]) != 0;
 	policy_free(&l->pol);
 	l->pol = p;
+	exclude_free(l->ex);
+	l->ex = NULL;
+	if (exclude_new((const char *const *)p.exclude_paths.v, p.exclude_paths.n,
+			(const char *const *)p.exclude_sha256.v, p.exclude_sha256.n,
+			p.exclude_users, p.n_exclude_users, &l->ex) < 0)
+		log_warn("agent: the policy's exclusions cannot be used: none apply");
 	if (remark)
 		loop_mark(l);
 	else
@@ -556,6 +548,7 @@ static void loop_teardown(struct loop *l)
 	closep(&l->timer_fd);
 	closep(&l->sig_fd);
 	free(l->buf);
+	exclude_free(l->ex);
 	policy_free(&l->pol);
 }
 

@@ -62,6 +62,7 @@ static int query_path(struct agent *a, const char *path, struct bridge_answer *r
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct job j = {.kind = JOB_SCAN};
 	struct stat st;
+	char sha256[65];
 	uint64_t max;
 	int r;
 
@@ -74,9 +75,9 @@ static int query_path(struct agent *a, const char *path, struct bridge_answer *r
 	pthread_mutex_lock(&a->lock);
 	max = a->pol.max_size;
 	pthread_mutex_unlock(&a->lock);
-	r = hash_fd_sha256(fd, max, ret->sha256, NULL);
+	r = hash_fd_sha256(fd, max, sha256, NULL);
 	if (r == 0)
-		r = query_hash(a, ret->sha256, ret);
+		r = query_hash(a, sha256, ret);
 	if (r < 0 || strcmp(ret->verdict, "unknown") != 0 || a->cfg->no_server) {
 		close(fd);
 		return r;

@@ -257,7 +257,7 @@ static int config_read(struct options *o, const char *path, bool must_exist)
 		return -errno;
 	}
 	/* It holds the token: refuse one that others can change or read. */
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 0022)) {
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0022)) {
 		fprintf(stderr, "sandtrap-agent: %s is writable by others: refused\n", path);
 		return -EPERM;
 	}

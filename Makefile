@@ -8,7 +8,8 @@ REPORTS ?= reports
 DATA ?= /var/lib/sandtrap/run
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps build run analyze test test-unit test-asan bench bench-usrbin bench-server format clean
+.PHONY: all deps build run analyze test test-unit test-asan bench bench-usrbin bench-server \
+	bench-agent format clean
 
 all: build
 
@@ -52,6 +53,11 @@ bench: build
 # Every program in /usr/bin with --help and --version in the guest: how many are not clean.
 bench-usrbin: build
 	ninja -C $(BUILD) bench-usrbin
+
+# sandtrap-agent against issue 5's targets: fork+exec overhead, first-execution decision
+# time, memory with 100,000 cache entries. About half a minute.
+bench-agent: build
+	ninja -C $(BUILD) bench-agent
 
 # sandtrapd against issue 4's targets: lookups/s (wrk, next to nginx), submission to
 # verdict, detonations per minute, idle RSS. About a minute and a half.

@@ -3,7 +3,7 @@
 #  - 10,000 fork+exec of a cached clean program, with the agent and without (ratio);
 #  - the decision time for the first execution of unknown 1 MiB programs, allow-and-scan;
 #  - the agent's RSS with 100,000 entries in its verdict cache.
-# Everything happens on tmpfs mounts of a private mount namespace. No server is used:
+# Everything happens on a tmpfs mounted in a private mount namespace. No server is used:
 # objects wait in the spool, which does not change the decision path.
 # Usage: bench-agent.sh SANDTRAP_AGENT FORKEXEC CACHE_FILL
 set -u
@@ -18,7 +18,7 @@ unknown=${BENCH_AGENT_UNKNOWN:-200}
 
 work=$(mktemp -d /tmp/sandtrap-bench-agent.XXXXXX)
 mount -t tmpfs -o size=512m sandtrap-bench "$work"
-mkdir -p "$work/watch" "$work/state" "$work/plain"
+mkdir -p "$work/watch" "$work/state"
 agent_pid=
 cleanup() {
 	[ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid"
@@ -28,13 +28,12 @@ cleanup() {
 trap cleanup EXIT
 
 cp /usr/bin/true "$work/watch/true"
-cp /usr/bin/true "$work/plain/true"
 sha=$(sha256sum "$work/watch/true" | cut -d' ' -f1)
 "$fill" "$work/state/verdicts.db" 100000 "$sha" >/dev/null || { echo "cache fill failed"; exit 1; }
 
 start_agent() {
 	"$agent" --watch "$work/watch" --mode "$1" --state "$work/state" --socket "$work/agent.sock" \
-		--config /dev/null --package-trust no --foreground --log-level warning \
+		--config /dev/null --foreground --log-level warning \
 		>>"$work/agent.log" 2>&1 &
 	agent_pid=$!
 	for _ in $(seq 100); do [ -S "$work/agent.sock" ] && return 0; sleep 0.05; done
@@ -43,25 +42,25 @@ start_agent() {
 stop_agent() { kill -TERM "$agent_pid" && wait "$agent_pid"; agent_pid=; rm -f "$work/agent.sock"; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-echo "== fork+exec of a cached clean program: $runs runs, 5 rounds alternating =="
-start_agent allow-and-scan
-"$work/watch/true" # the first execution: cache hit, then the kernel's ignore mark
-rss=$(awk '/VmRSS/ { print $2 }' "/proc/$agent_pid/status")
+echo "== fork+exec of a cached clean program: $runs runs, 5 rounds, agent stopped / running =="
 with=() without=()
 for round in 1 2 3 4 5; do
-	without+=("$("$forkexec" "$runs" "$work/plain/true")")
+	without+=("$("$forkexec" "$runs" "$work/watch/true")")
+	start_agent allow-and-scan
+	"$work/watch/true" # the first execution: a cache hit, then the kernel's ignore mark
 	with+=("$("$forkexec" "$runs" "$work/watch/true")")
+	rss=$(awk '/VmRSS/ { print $2 }' "/proc/$agent_pid/status")
+	kill -USR1 "$agent_pid"; sleep 0.3
+	events=$(jq .events "$work/state/stats.json")
+	entries=$(jq .cache_entries "$work/state/stats.json")
+	stop_agent
 done
-kill -USR1 "$agent_pid"; sleep 0.3
-events=$(jq .events "$work/state/stats.json")
-entries=$(jq .cache_entries "$work/state/stats.json")
 w=$(printf '%s\n' "${with[@]}" | median)
 wo=$(printf '%s\n' "${without[@]}" | median)
-printf 'without agent (other tmpfs dir): %s s   with agent (watched): %s s   ratio %.3f (target <= 1.02)\n' \
+printf 'without agent: %s s   with agent: %s s   ratio %.3f (target <= 1.02), medians of 5\n' \
 	"$wo" "$w" "$(echo "$w / $wo" | bc -l)"
-echo "agent events during the runs: $events (the first execution only)"
-echo "agent RSS with $entries cache entries: $((rss / 1024)).$(( (rss % 1024) * 10 / 1024 )) MiB (target <= 20 MiB)"
-stop_agent
+echo "agent events in the last round: $events (the first execution only)"
+echo "agent RSS with $entries cache entries, after the runs: $((rss / 1024)).$(( (rss % 1024) * 10 / 1024 )) MiB (target <= 20 MiB)"
 
 echo "== first execution of $unknown unknown 1 MiB programs, allow-and-scan =="
 for i in $(seq "$unknown"); do

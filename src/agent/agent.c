@@ -62,7 +62,8 @@ int agent_init(struct agent *a, const struct agent_config *cfg)
 	r = agent_state_open(a);
 	if (r < 0)
 		return r;
-	if (cfg->dpkg_dir) {
+	/* Loaded now when trust is on here, else on its first use (a server's policy). */
+	if (cfg->dpkg_dir && (!(cfg->cli_fields & PF_TRUST) || cfg->cli.trust_packages)) {
 		size_t files = 0, bytes = 0;
 
 		r = pkgtrust_open(cfg->dpkg_dir, &a->pt);

@@ -68,7 +68,7 @@ struct loop {
 	struct policy pol; /* the loop's own copy of the policy in force */
 	struct exclude *ex; /* built from pol */
 	unsigned generation;
-	struct held held[HELD_MAX];
+	struct held *held; /* HELD_MAX, allocated: its pages are touched only as used */
 	size_t n_held;
 	int ep, timer_fd, sig_fd;
 	volatile uint64_t *alive_ns;
@@ -179,6 +179,9 @@ static bool decide_scope(struct loop *l, const struct fan_event *ev, const struc
 
 	d->out = OUT_ALLOW;
 	if (!path_under_any(path, ev->exec ? &l->pol.watch : &l->pol.documents)) {
+		/* The mount is marked, the path is not watched: no need to ask again. */
+		d->out = OUT_ALLOW_IGNORE;
+		d->ignore_mask = ev->exec ? FAN_OPEN_EXEC_PERM : FAN_OPEN_PERM;
 		d->why = "outside the watched paths";
 		return false;
 	}
@@ -525,6 +528,9 @@ static int loop_setup(struct loop *l)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGUSR1);
 	l->buf = malloc(FAN_BUF_SIZE);
+	l->held = calloc(HELD_MAX, sizeof(*l->held));
+	if (!l->held)
+		return log_errno(-ENOMEM, "agent: cannot set up the loop");
 	l->ep = epoll_create1(EPOLL_CLOEXEC);
 	l->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	l->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -543,7 +549,9 @@ static int loop_setup(struct loop *l)
 
 static void loop_teardown(struct loop *l)
 {
-	held_release_all(l);
+	if (l->held)
+		held_release_all(l);
+	free(l->held);
 	closep(&l->ep);
 	closep(&l->timer_fd);
 	closep(&l->sig_fd);

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -401,6 +402,8 @@ static int agent_main(struct options *o)
 	r = agent_init(&a, &o->cfg);
 	if (r < 0)
 		goto out;
+	/* Loading the package index and the cache leaves freed heap behind: give it back. */
+	malloc_trim(0);
 	if (!o->cfg.no_server)
 		uplink_new(&o->cfg.up, &a.bridge_uplink);
 	r = bridge_start(o->cfg.socket_path, o->cfg.socket_gid, agent_bridge_check, &a, &a.bridge);
@@ -436,6 +439,8 @@ int main(int argc, char **argv)
 	int r;
 
 	log_set_ident("sandtrap-agent");
+	/* A few threads, little allocation: one arena per thread would only hold memory. */
+	mallopt(M_ARENA_MAX, 2);
 	policy_init(&o.cfg.cli);
 	o.config_path = options_config_path(argc, argv);
 	r = config_read(&o, o.config_path ? o.config_path : AGENT_CONFIG_DEFAULT,

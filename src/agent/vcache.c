@@ -39,11 +39,11 @@
 #define STR_MAX         4096 /* distinct interned threat and rules version strings */
 #define STR_NONE        UINT16_MAX
 #define BUSY_TIMEOUT_MS 5000
-#define CACHE_KIB       512
+#define CACHE_KIB       128 /* gets never read SQLite: its cache serves puts only */
 
 struct vc_slot {
 	uint8_t sha[32];
-	int64_t scanned_at;
+	uint32_t scanned_at; /* unix seconds (to 2106): 44 bytes a slot instead of 48 */
 	uint16_t threat;
 	uint16_t rules;
 	uint8_t verdict;
@@ -343,7 +343,8 @@ static void slot_from_entry(struct vcache *c, const uint8_t sha[32], const struc
                             struct vc_slot *ret)
 {
 	memcpy(ret->sha, sha, 32);
-	ret->scanned_at = e->scanned_at;
+	ret->scanned_at = e->scanned_at < 0 ? 0 : e->scanned_at > UINT32_MAX ? UINT32_MAX
+									     : (uint32_t)e->scanned_at;
 	ret->verdict = e->verdict;
 	ret->threat = str_intern(c, e->threat);
 	ret->rules = str_intern(c, e->rules_version);
@@ -359,7 +360,7 @@ static int vcache_load(struct vcache *c)
 		return db_error(c, "load");
 	while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct vc_entry e = {.verdict = sqlite3_column_int(st, 1),
-		                     .scanned_at = sqlite3_column_int64(st, 4)};
+		                     .scanned_at = (uint32_t)sqlite3_column_int64(st, 4)};
 		const char *threat = (const char *)sqlite3_column_text(st, 2);
 		const char *rules = (const char *)sqlite3_column_text(st, 3);
 		struct vc_slot s;

@@ -227,6 +227,8 @@ check "the kill and the quarantine are reported to the server" \
 check "a copy elsewhere is now denied on access, in any mode" \
 	bash -c "cp $orig/sleeper.sh $watch/copy.sh && chmod +x $watch/copy.sh && ! $watch/copy.sh"
 stop_agent
+check "no sanitizer reported anything (agent, server)" \
+	bash -c "! grep -l 'Sanitizer\|runtime error' $work/agent.log $work/server.log"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -6,6 +6,7 @@
  */
 #include "exclude.h"
 
+#include "hash.h"
 #include "macros.h"
 #include "path.h"
 
@@ -43,29 +44,6 @@ static int cmp_uid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int sha_parse(const char *hex, uint8_t ret[32])
-{
-	for (size_t i = 0; i < 32; i++) {
-		int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		ret[i] = hi << 4 | lo;
-	}
-	return hex[64] == '\0' ? 0 : -EINVAL;
-}
-
 static int exclude_add_paths(struct exclude *e, const char *const *paths, size_t n)
 {
 	e->paths = calloc(n ? n : 1, sizeof(*e->paths));
@@ -91,7 +69,7 @@ static int exclude_add_shas(struct exclude *e, const char *const *shas, size_t n
 	if (!e->shas)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		if (sha_parse(shas[i], e->shas[i]) < 0)
+		if (hash_sha256_parse(shas[i], e->shas[i]) < 0)
 			return -EINVAL;
 	e->n_shas = n;
 	qsort(e->shas, n, sizeof(*e->shas), cmp_sha);
@@ -166,7 +144,7 @@ bool exclude_sha256(const struct exclude *e, const char *hex)
 {
 	uint8_t sha[32];
 
-	if (e->n_shas == 0 || sha_parse(hex, sha) < 0)
+	if (e->n_shas == 0 || hash_sha256_parse(hex, sha) < 0)
 		return false;
 	return bsearch(sha, e->shas, e->n_shas, sizeof(*e->shas), cmp_sha) != NULL;
 }

@@ -21,6 +21,7 @@
  */
 #include "vcache.h"
 
+#include "hash.h"
 #include "log.h"
 #include "macros.h"
 
@@ -121,29 +122,6 @@ bool vcache_fresh(const struct vc_entry *e, int64_t now, int64_t clean_ttl,
 	default:
 		return false;
 	}
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int sha_parse(const char *hex, uint8_t ret[32])
-{
-	for (size_t i = 0; i < 32; i++) {
-		int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		ret[i] = hi << 4 | lo;
-	}
-	return hex[64] == '\0' ? 0 : -EINVAL;
 }
 
 static void sha_format(const uint8_t sha[32], char ret[65])
@@ -334,7 +312,7 @@ static int db_strings(struct vcache *c, const uint8_t sha[32], struct vc_entry *
 
 static bool entry_valid(const struct vc_entry *e, uint8_t ret_sha[32])
 {
-	return sha_parse(e->sha256, ret_sha) == 0 && (unsigned)e->verdict <= VC_MALICIOUS &&
+	return hash_sha256_parse(e->sha256, ret_sha) == 0 && (unsigned)e->verdict <= VC_MALICIOUS &&
 	       strnlen(e->threat, sizeof(e->threat)) < sizeof(e->threat) &&
 	       strnlen(e->rules_version, sizeof(e->rules_version)) < sizeof(e->rules_version);
 }
@@ -492,7 +470,7 @@ int vcache_get(struct vcache *c, const char *sha256, struct vc_entry *ret)
 	size_t i;
 	int r;
 
-	if (sha_parse(sha256, sha) < 0)
+	if (hash_sha256_parse(sha256, sha) < 0)
 		return -EINVAL;
 
 	pthread_rwlock_rdlock(&c->lock);

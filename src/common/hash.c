@@ -162,3 +162,26 @@ out:
 	EVP_MD_CTX_free(md);
 	return r;
 }
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int hash_sha256_parse(const char *hex, uint8_t ret[32])
+{
+	for (size_t i = 0; i < 32; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : hex_digit(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		ret[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return hex[64] == '\0' ? 0 : -EINVAL;
+}

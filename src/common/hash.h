@@ -22,3 +22,6 @@ int hash_buf(const void *buf, size_t len, struct file_hashes *ret);
  * -EFBIG past max bytes.
  */
 int hash_fd_sha256(int fd, uint64_t max, char ret[65], uint64_t *ret_size);
+
+/* 64 hex digits (either case) and nothing after them into 32 bytes; -EINVAL otherwise. */
+int hash_sha256_parse(const char *hex, uint8_t ret[32]);

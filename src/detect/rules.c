@@ -951,6 +951,17 @@ static int fixture_repeat(struct load_ctx *c, const struct ynode *n, struct fixt
 	if (count == 0 || count > FIXTURE_REPEAT_MAX - fx->n)
 		return load_fail(c, rep ? rep : n, "a fixture holds at most %d events",
 		                 FIXTURE_REPEAT_MAX);
+	/* Sized to the events written: a daemon keeps every rule's fixtures while it runs. */
+	if (fx->n + count > fx->cap) {
+		size_t cap = MAX(fx->cap * 2, fx->n + (size_t)count);
+		struct event *v = reallocarray(fx->events, cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		memset(v + fx->cap, 0, (cap - fx->cap) * sizeof(*v));
+		fx->events = v;
+		fx->cap = cap;
+	}
 	for (uint64_t i = 0; i < count; i++) {
 		r = fixture_event(c, n, fx->n, &fx->events[fx->n]);
 		if (r < 0)
@@ -981,9 +992,6 @@ static int fixtures_compile(struct load_ctx *c, const struct ynode *n, const cha
 		if (f->kind != YNODE_SEQ || f->n == 0 || f->n > FIXTURE_EVENTS_MAX)
 			return load_fail(c, f, "a fixture is a list of 1 to %d events",
 			                 FIXTURE_EVENTS_MAX);
-		fx[i].events = calloc(FIXTURE_REPEAT_MAX, sizeof(struct event));
-		if (!fx[i].events)
-			return -ENOMEM;
 		for (size_t k = 0; k < f->n; k++) {
 			int r = fixture_repeat(c, f->items[k], &fx[i]);
 

@@ -129,7 +129,7 @@ enum rule_group {
 
 struct fixture {
 	struct event *events;
-	size_t n;
+	size_t n, cap;
 	unsigned line, col;
 	char file[64];
 };

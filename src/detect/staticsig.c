@@ -536,6 +536,50 @@ static int staticsig_compile_files(YR_COMPILER *yc, const struct staticsig_files
 	return 0;
 }
 
+static size_t staticsig_stream_write(const void *p, size_t size, size_t n, void *f)
+{
+	return fwrite(p, size, n, f);
+}
+
+static size_t staticsig_stream_read(void *p, size_t size, size_t n, void *f)
+{
+	return fread(p, size, n, f);
+}
+
+/*
+ * The compiler's arena grows in megabyte steps that the rules it hands out keep. Saved and
+ * loaded again, they fill buffers of their own size: several MiB less for every process
+ * that holds rules. On any failure the rules stay as compiled.
+ */
+static void staticsig_compact(YR_RULES **rules)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	YR_RULES *copy = NULL;
+	FILE *f = open_memstream(&buf, &len);
+	YR_STREAM st = {.write = staticsig_stream_write, .read = staticsig_stream_read};
+	int r;
+
+	if (!f)
+		return;
+	st.user_data = f;
+	r = yr_rules_save_stream(*rules, &st);
+	if (fclose(f) != 0 || r != ERROR_SUCCESS) {
+		free(buf);
+		return;
+	}
+	f = fmemopen(buf, len, "r");
+	if (f) {
+		st.user_data = f;
+		if (yr_rules_load_stream(&st, &copy) == ERROR_SUCCESS) {
+			yr_rules_destroy(*rules);
+			*rules = copy;
+		}
+		fclose(f);
+	}
+	free(buf);
+}
+
 static int staticsig_load_yara(struct staticsig_db *db, const struct staticsig_files *fs, char *err,
                                size_t errsz)
 {
@@ -560,6 +604,7 @@ static int staticsig_load_yara(struct staticsig_db *db, const struct staticsig_f
 	yr_compiler_destroy(yc);
 	if (r < 0)
 		return r;
+	staticsig_compact(&db->rules);
 	return staticsig_check_rules(db->rules, fs, err, errsz);
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The re-scoring thread of the HTTP process. Loading the rules again and re-scoring every
+ * The re-scoring thread of the HTTP process. Loading the rules and re-scoring every
  * stored report takes seconds to minutes, so it runs here, one at a time, while the
  * scheduler goes on dispatching jobs and recording results. A request that comes during
  * a re-score is kept (several become one) and served when that one ends.
@@ -11,60 +11,67 @@
 #include "rescore.h"
 #include "ruleset.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
-int server_rescore(struct server *srv)
+/* Re-score every stored verdict with rs; the detections that change go to the agents. */
+static int rescore_with(struct server *srv, const struct ruleset *rs, const char *stored)
 {
 	struct rescore_stats st;
-	char stored[48] = "";
 	struct timespec t0, t1;
 	int64_t detections_before;
 	int r;
 
-	if (store_rules_version_get(srv->store, stored, sizeof(stored)) == 0 &&
-	    strcmp(stored, srv->rules->version) == 0)
-		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (store_detections_last(srv->store, &detections_before) < 0)
 		detections_before = INT64_MAX; /* none sent rather than all again */
-	r = rescore_all(srv->store, srv->rules, srv->cfg->object_max, &st);
+	r = rescore_all(srv->store, rs, srv->cfg->object_max, &st);
 	if (r < 0)
 		return log_errno(r, "rescorer: cannot re-score the stored reports with rules %s",
-				 srv->rules->version);
+				 rs->version);
 	server_event_detections(srv, detections_before);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("rescorer: rules %s -> %s: %zu verdicts re-scored in %.3f s, %zu changed, "
 		 "%zu reports unreadable",
-		 stored[0] ? stored : "(none)", srv->rules->version, st.reports,
+		 stored[0] ? stored : "(none)", rs->version, st.reports,
 		 (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, st.changed,
 		 st.failed);
 	return 0;
 }
 
-int server_rules_reload(struct server *srv)
+/*
+ * The rules live here only while a re-score needs them: an idle server's HTTP process
+ * holds none (the detonator keeps its own), and the memory goes back to the system after.
+ * Without reload, nothing is loaded when the store already has the current version.
+ */
+static int rescorer_pass(struct server *srv, bool reload)
 {
 	struct config_rules_dir held;
-	const char *dir =
-		config_rules_pick(srv->rules_installed, srv->rules_configured, &held);
+	char stored[48] = "", current[48], err[512] = "";
 	struct ruleset *rs;
-	char err[512] = "";
+	const char *dir;
 	int r;
 
+	pthread_mutex_lock(&srv->lock);
+	snprintf(current, sizeof(current), "%s", srv->rules_version);
+	pthread_mutex_unlock(&srv->lock);
+	if (store_rules_version_get(srv->store, stored, sizeof(stored)) < 0)
+		stored[0] = '\0';
+	if (!reload && strcmp(stored, current) == 0)
+		return 0;
+	dir = config_rules_pick(srv->rules_installed, srv->rules_configured, &held);
 	r = ruleset_load(dir, NULL, &rs, err, sizeof(err));
 	config_rules_done(&held);
 	if (r < 0)
 		return log_errno(r, "rescorer: cannot load the rules in '%s', keeping %s: %s",
-				 dir, srv->rules_version, err);
-	if (srv->rules_owned)
-		ruleset_free(srv->rules);
-	/* The inherited rules belong to the parent's memory image: never freed here. */
-	srv->rules = rs;
-	srv->rules_owned = true;
-	r = server_rescore(srv);
+				 dir, current, err);
+	r = strcmp(stored, rs->version) == 0 ? 0 : rescore_with(srv, rs, stored);
 	pthread_mutex_lock(&srv->lock);
 	snprintf(srv->rules_version, sizeof(srv->rules_version), "%s", rs->version);
 	pthread_mutex_unlock(&srv->lock);
+	ruleset_free(rs);
+	malloc_trim(0);
 	return r;
 }
 
@@ -85,11 +92,7 @@ static void *rescorer_main(void *arg)
 		srv->rescoring = true;
 		pthread_mutex_unlock(&srv->rescore_lock);
 
-		/* srv->rules belongs to this thread: nothing else reads or replaces it. */
-		if (reload)
-			server_rules_reload(srv);
-		else
-			server_rescore(srv);
+		rescorer_pass(srv, reload);
 
 		pthread_mutex_lock(&srv->rescore_lock);
 		srv->rescoring = false;

@@ -16,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -177,7 +178,6 @@ static int http_main(struct daemon_state *d, int sock, int sigfd, pid_t parent)
 			     .listen_fd = d->listen_fd,
 			     .tls_cert_pem = d->tls_cert,
 			     .tls_key_pem = d->tls_key,
-			     .rules = d->rules,
 			     .rules_installed = d->rules_installed,
 			     .rules_configured = d->rules_configured,
 			     .started = time(NULL)};
@@ -190,6 +190,10 @@ static int http_main(struct daemon_state *d, int sock, int sigfd, pid_t parent)
 	pthread_mutex_init(&srv.push_lock, NULL);
 	pthread_cond_init(&srv.push_cond, NULL);
 	snprintf(srv.rules_version, sizeof(srv.rules_version), "%s", d->rules->version);
+	/* The detonator's copy: this process loads rules only to re-score (rescorer.c). */
+	ruleset_free(d->rules);
+	d->rules = NULL;
+	malloc_trim(0);
 	r = privdrop_drop(d->uid, d->gid);
 	if (r < 0)
 		return r;
@@ -225,8 +229,6 @@ static int http_main(struct daemon_state *d, int sock, int sigfd, pid_t parent)
 	http_stop(http);
 	server_rescorer_stop(&srv);
 	store_close(srv.store);
-	if (srv.rules_owned)
-		ruleset_free(srv.rules);
 	return r;
 }
 

@@ -20,9 +20,7 @@ struct ruleset;
 struct server {
 	const struct server_config *cfg;
 	struct store *store;
-	struct ruleset *rules;  /* for re-scoring; replaced on SIGHUP */
-	bool rules_owned;       /* loaded by this process (a reload), to be freed */
-	const char *rules_installed, *rules_configured; /* config_rules_pick() on reload */
+	const char *rules_installed, *rules_configured; /* config_rules_pick() to re-score */
 	char rules_version[48]; /* written under lock */
 	time_t started;
 	int sock;    /* to the detonator */
@@ -71,21 +69,10 @@ int http_start(struct server *srv, struct http **ret);
 void http_stop(struct http *h);
 
 /*
- * Re-score every stored verdict when the store's rules version is not srv->rules'
- * (at start) or the rules were reloaded. Logs and returns -errno on failure.
- */
-int server_rescore(struct server *srv);
-/*
- * Load the rules again (config_rules_pick()) and re-score if their version changed. On the
- * re-scoring thread only: it replaces srv->rules.
- */
-int server_rules_reload(struct server *srv);
-
-/*
  * The re-scoring thread: loads the rules and re-scores off the scheduler's thread, one
- * at a time. A request never waits: with reload, the rules are loaded again first (SIGHUP,
- * a rules upload); without, the stored verdicts are re-scored if their rules version is
- * not the loaded one (at start). Stop waits for a re-score that is running.
+ * at a time, then frees them. A request never waits: with reload, the rules are loaded
+ * again (SIGHUP, a rules upload) and every verdict re-scored if their version changed;
+ * without, only when the store's rules version is not the server's (at start). Stop waits for a re-score that is running.
  */
 int server_rescorer_start(struct server *srv);
 void server_rescorer_request(struct server *srv, bool reload);

@@ -4,6 +4,9 @@
  * one transaction, so the host's own rules are never touched and there is no moment
  * with half a rule set. Addresses are parsed with inet_pton and written back with
  * inet_ntop: no text from the caller reaches the nft command.
+ *
+ * libnftables and the five libraries under it are loaded on the first isolation, not at
+ * start: most agents never isolate, and every library mapped is resident memory.
  */
 #include "respond.h"
 
@@ -13,7 +16,9 @@
 #include "parse.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <nftables/libnftables.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,10 +34,46 @@ struct allow_addr {
 	unsigned port; /* 0: every port and protocol */
 };
 
+static struct {
+	struct nft_ctx *(*ctx_new)(uint32_t flags);
+	void (*ctx_free)(struct nft_ctx *ctx);
+	int (*buffer_output)(struct nft_ctx *ctx);
+	int (*buffer_error)(struct nft_ctx *ctx);
+	int (*run_cmd_from_buffer)(struct nft_ctx *nft, const char *buf);
+	const char *(*get_output_buffer)(struct nft_ctx *ctx);
+	const char *(*get_error_buffer)(struct nft_ctx *ctx);
+	char error[256];
+} nft;
+static pthread_once_t nft_once = PTHREAD_ONCE_INIT;
+
+static void nft_load(void)
+{
+	void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+	const char *err;
+
+	if (!h) {
+		err = dlerror();
+		snprintf(nft.error, sizeof(nft.error), "%s", err ? err : "dlopen failed");
+		return;
+	}
+	nft.ctx_new = dlsym(h, "nft_ctx_new");
+	nft.ctx_free = dlsym(h, "nft_ctx_free");
+	nft.buffer_output = dlsym(h, "nft_ctx_buffer_output");
+	nft.buffer_error = dlsym(h, "nft_ctx_buffer_error");
+	nft.run_cmd_from_buffer = dlsym(h, "nft_run_cmd_from_buffer");
+	nft.get_output_buffer = dlsym(h, "nft_ctx_get_output_buffer");
+	nft.get_error_buffer = dlsym(h, "nft_ctx_get_error_buffer");
+	if (!nft.ctx_new || !nft.ctx_free || !nft.buffer_output || !nft.buffer_error ||
+	    !nft.run_cmd_from_buffer || !nft.get_output_buffer || !nft.get_error_buffer) {
+		snprintf(nft.error, sizeof(nft.error), "libnftables.so.1 lacks a function");
+		nft.ctx_new = NULL;
+	}
+}
+
 static void nft_ctx_freep(struct nft_ctx **c)
 {
 	if (*c)
-		nft_ctx_free(*c);
+		nft.ctx_free(*c);
 }
 
 static int allow_host(const char *host, bool v6, struct allow_addr *ret)
@@ -148,25 +189,29 @@ static const char rules_base[] =
 /* Run an nft command; the output in *ret_out when wanted (freed by the caller). */
 static int nft_run(const char *cmd, char **ret_out)
 {
-	struct nft_ctx *ctx __attribute__((cleanup(nft_ctx_freep))) = nft_ctx_new(NFT_CTX_DEFAULT);
+	struct nft_ctx *ctx __attribute__((cleanup(nft_ctx_freep))) = NULL;
 	char msg[512];
 	const char *err;
 	int r;
 
+	pthread_once(&nft_once, nft_load);
+	if (!nft.ctx_new)
+		return log_errno(-ENOPKG, "respond: cannot load libnftables (%s)", nft.error);
+	ctx = nft.ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
 		return -ENOMEM;
-	if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
+	if (nft.buffer_output(ctx) < 0 || nft.buffer_error(ctx) < 0)
 		return -ENOMEM;
 	errno = 0;
-	r = nft_run_cmd_from_buffer(ctx, cmd);
+	r = nft.run_cmd_from_buffer(ctx, cmd);
 	if (r != 0) {
 		r = errno > 0 ? -errno : -EIO;
-		err = nft_ctx_get_error_buffer(ctx);
+		err = nft.get_error_buffer(ctx);
 		escape_printable(err ? err : "", err ? strlen(err) : 0, msg, sizeof(msg));
 		return log_errno(r, "respond: nftables refused the isolation table (%s)", msg);
 	}
 	if (ret_out) {
-		*ret_out = strdup(nft_ctx_get_output_buffer(ctx) ?: "");
+		*ret_out = strdup(nft.get_output_buffer(ctx) ?: "");
 		if (!*ret_out)
 			return -ENOMEM;
 	}

@@ -50,6 +50,12 @@ for round in 1 2 3 4 5; do
 	"$work/watch/true" # the first execution: a cache hit, then the kernel's ignore mark
 	with+=("$("$forkexec" "$runs" "$work/watch/true")")
 	rss=$(awk '/VmRSS/ { print $2 }' "/proc/$agent_pid/status")
+	anon=$(awk '$1 == "Anonymous:" { print $2 }' "/proc/$agent_pid/smaps_rollup")
+	# the largest mappings, for the breakdown printed below
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { name = $6 == "" ? "[anon]" : $6 }
+		$1 == "Rss:" { kib[name] += $2 }
+		END { for (n in kib) print kib[n], n }' "/proc/$agent_pid/smaps" |
+		sort -rn | head -8 >"$work/rss-top"
 	kill -USR1 "$agent_pid"; sleep 0.3
 	events=$(jq .events "$work/state/stats.json")
 	entries=$(jq .cache_entries "$work/state/stats.json")
@@ -61,6 +67,8 @@ printf 'without agent: %s s   with agent: %s s   ratio %.3f (target <= 1.02), me
 	"$wo" "$w" "$(echo "$w / $wo" | bc -l)"
 echo "agent events in the last round: $events (the first execution only)"
 echo "agent RSS with $entries cache entries, after the runs: $((rss / 1024)).$(( (rss % 1024) * 10 / 1024 )) MiB (target <= 20 MiB)"
+echo "  of which anonymous $((anon / 1024)).$(( (anon % 1024) * 10 / 1024 )) MiB; largest (KiB):" \
+	"$(awk '{ sub(".*/", "", $2); printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }' "$work/rss-top")"
 
 echo "== first execution of $unknown unknown 1 MiB programs, allow-and-scan =="
 for i in $(seq "$unknown"); do

@@ -4,7 +4,7 @@
 #             static file of the same size on another loopback port (the ceiling)
 #   latency   submission to verdict of a sample that exits at once (median of RUNS)
 #   rate      detonations per minute of short samples on this machine's cores
-#   rss       the idle server's memory (sandtrapd and its children, PSS and RSS)
+#   rss       the idle server's memory (sandtrapd and its children, RSS and PSS)
 # Usage: bench-server.sh SANDTRAPD SANDTRAP [PART...]   (default: every part)
 # Environment: BENCH_RUNS (latency runs, 20), BENCH_BATCH (rate samples, 60),
 # BENCH_SECONDS (wrk duration, 5), BENCH_CONNS (wrk connections, 64).
@@ -76,9 +76,8 @@ wait_done() {
 }
 sample() { printf '#!/bin/sh\nexit 0\n# %s %s\n' "$1" "$work" >"$work/s.sh"; }
 
-# mem_kib Rss|Pss: the sum over sandtrapd and its descendants. The HTTP process is forked
-# after the rules are loaded, so both share those pages: Pss counts a shared page once
-# (split between the processes), Rss counts it in each.
+# mem_kib Rss|Pss: the sum over sandtrapd and its descendants. Rss counts a page shared
+# by the two processes (a library's) in each; Pss splits it between them.
 mem_kib() {
 	local total=0 p
 	for p in $pid $(pgrep -P "$pid") $(pgrep -P "$pid" | xargs -r -n1 pgrep -P); do
@@ -177,11 +176,11 @@ part_rate() {
 
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 part_rss() {
-	result "idle memory at start (sum of PSS)" "$(mib "$idle_pss")" MiB 30 lower
-	echo "  the same as a sum of RSS (shared pages counted in each process): $(mib "$idle_rss") MiB"
+	result "idle memory at start (sum of RSS)" "$(mib "$idle_rss")" MiB 30 lower
+	echo "  the same as a sum of PSS (a shared page split between processes): $(mib "$idle_pss") MiB"
 	sleep 1
-	result "idle memory after the other parts" "$(mib "$(mem_kib Pss)")" MiB 30 lower
-	echo "  the same as a sum of RSS: $(mib "$(mem_kib Rss)") MiB"
+	result "idle memory after the other parts (RSS)" "$(mib "$(mem_kib Rss)")" MiB 30 lower
+	echo "  the same as a sum of PSS: $(mib "$(mem_kib Pss)") MiB"
 }
 
 echo "sandtrapd benchmark on $(nproc) cores ($(date -u +%FT%TZ))"

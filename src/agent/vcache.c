@@ -1,23 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Why SQLite and a table in memory: puts must be durable and come from the network
- * thread, gets come from the fanotify thread while a process waits. SQLite (WAL,
- * synchronous=FULL, a 512 KiB page cache) is the durable copy, written by puts only; gets
- * never touch it in the common case. They read a compact copy in memory:
+ * The cache is an SQLite file and nothing else: no copy of it lives in the agent's memory.
+ * Puts must be durable and come from the network thread; gets come from the fanotify
+ * thread while a process waits. So there are two connections to one file in WAL mode: a
+ * writer (synchronous=FULL, under db_lock) and a reader (under rd_lock). A WAL reader
+ * never waits for a writer, so a get does not sit behind a put's fsync. A get is one
+ * primary-key lookup, tens of microseconds: the pages it needs stay in the kernel's page
+ * cache, which is shared and reclaimable, instead of a table in this process that would
+ * grow with every entry (an earlier copy in memory took 4 MiB per 100,000 entries).
  *
- *   entries  one 48-byte record per sha256 (binary digest, scan time, verdict, and two
- *            16-bit indexes into a table of interned strings: threat and rules version,
- *            of which there are few distinct ones), in a growable array;
- *   index    open addressing with linear probing over 32-bit entry numbers, at most half
- *            full, hashed with a per-process random key so chosen digests cannot pile up.
- *
- * 100,000 entries take about 6 MiB. A string that does not fit the intern table (more
- * than STR_MAX distinct ones) is read back from SQLite when a get needs it. An own log
- * format would save the library but would need its own compaction and crash recovery,
- * which SQLite already has and the server already uses.
- *
- * Locks: a rwlock over the memory copy (gets share it), a mutex over the database. A put
- * writes the database first, so a verdict is in memory only once it is durable.
+ * The count is kept beside the file and moved by puts and evictions, in the same
+ * transaction as the rows. Past the maximum, the oldest scans go (an index on scanned_at).
  */
 #include "vcache.h"
 
@@ -30,63 +23,53 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
-#include <sys/random.h>
 
-#define VCACHE_MAX      250000 /* default; beyond it the oldest of a random sample goes */
-#define EVICT_SAMPLE    8
-#define STR_MAX         4096 /* distinct interned threat and rules version strings */
-#define STR_NONE        UINT16_MAX
+#define VCACHE_MAX      250000 /* default; beyond it the oldest scans go */
 #define BUSY_TIMEOUT_MS 5000
-#define CACHE_KIB       128 /* gets never read SQLite: its cache serves puts only */
-
-struct vc_slot {
-	uint8_t sha[32];
-	uint32_t scanned_at; /* unix seconds (to 2106): 44 bytes a slot instead of 48 */
-	uint16_t threat;
-	uint16_t rules;
-	uint8_t verdict;
-};
 
 enum vc_stmt {
 	ST_PUT,
-	ST_DEL,
-	ST_STRINGS,
+	ST_HAS,
+	ST_EVICT,
 	ST_MAX,
 };
 
 struct vcache {
-	pthread_rwlock_t lock; /* the memory copy below */
-	struct vc_slot *entries;
-	size_t n, cap, max;
-	uint32_t *index; /* entry number + 1; 0 is empty */
-	size_t index_mask;
-	uint64_t key[2];
-	uint64_t rng; /* xorshift state for eviction samples */
-	char *strs[STR_MAX];
-	size_t n_strs;
-
-	pthread_mutex_t db_lock;
+	pthread_mutex_t db_lock; /* the writer, count and max */
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_MAX];
+	size_t n, max;
+
+	pthread_mutex_t rd_lock; /* the reader */
+	sqlite3 *rd;
+	sqlite3_stmt *get;
 };
 
 static const char schema[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA mmap_size=0;"
-                             "PRAGMA cache_size=-512;"
+                             "PRAGMA cache_size=-256;"
                              "CREATE TABLE IF NOT EXISTS verdicts ("
                              " sha256 BLOB PRIMARY KEY,"
                              " verdict INTEGER NOT NULL,"
                              " threat TEXT NOT NULL,"
                              " rules_version TEXT NOT NULL,"
-                             " scanned_at INTEGER NOT NULL) WITHOUT ROWID;";
+                             " scanned_at INTEGER NOT NULL) WITHOUT ROWID;"
+                             "CREATE INDEX IF NOT EXISTS verdicts_age ON verdicts (scanned_at);";
+
+static const char reader_setup[] = "PRAGMA mmap_size=0; PRAGMA cache_size=-256; "
+                                   "PRAGMA query_only=1;";
 
 static const char *const stmt_sql[ST_MAX] = {
         [ST_PUT] = "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
-        [ST_DEL] = "DELETE FROM verdicts WHERE sha256 = ?",
-        [ST_STRINGS] = "SELECT threat, rules_version FROM verdicts WHERE sha256 = ?",
+        [ST_HAS] = "SELECT 1 FROM verdicts WHERE sha256 = ?",
+        [ST_EVICT] = "DELETE FROM verdicts WHERE sha256 IN "
+                     "(SELECT sha256 FROM verdicts ORDER BY scanned_at LIMIT ?)",
 };
+
+static const char get_sql[] =
+        "SELECT verdict, threat, rules_version, scanned_at FROM verdicts WHERE sha256 = ?";
 
 static const char *const verdict_names[] = {
         [VC_UNKNOWN] = "unknown",
@@ -135,126 +118,23 @@ static void sha_format(const uint8_t sha[32], char ret[65])
 	ret[64] = '\0';
 }
 
-/* ---- the memory copy (callers hold c->lock) ---- */
-
-static size_t slot_home(const struct vcache *c, const uint8_t sha[32])
-{
-	uint64_t x, y, h;
-
-	memcpy(&x, sha, 8);
-	memcpy(&y, sha + 8, 8);
-	h = (x ^ c->key[0]) * 0x9e3779b97f4a7c15ull ^ (y ^ c->key[1]) * 0xc2b2ae3d27d4eb4full;
-	h ^= h >> 31;
-	return h & c->index_mask;
-}
-
-/* The index slot holding sha, or the empty slot where it would go. */
-static size_t slot_find(const struct vcache *c, const uint8_t sha[32])
-{
-	size_t i = slot_home(c, sha);
-
-	while (c->index[i] && memcmp(c->entries[c->index[i] - 1].sha, sha, 32) != 0)
-		i = (i + 1) & c->index_mask;
-	return i;
-}
-
-static int index_resize(struct vcache *c, size_t slots)
-{
-	uint32_t *index = calloc(slots, sizeof(*index));
-
-	if (!index)
-		return -ENOMEM;
-	free(c->index);
-	c->index = index;
-	c->index_mask = slots - 1;
-	for (size_t e = 0; e < c->n; e++)
-		c->index[slot_find(c, c->entries[e].sha)] = e + 1;
-	return 0;
-}
-
-/* Room for one more entry: the array grows by half, the index stays at most half full. */
-static int mem_reserve(struct vcache *c)
-{
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap + c->cap / 2 : 1024;
-		struct vc_slot *p = reallocarray(c->entries, cap, sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		c->entries = p;
-		c->cap = cap;
-	}
-	if (2 * (c->n + 1) > c->index_mask + 1)
-		return index_resize(c, 2 * (c->index_mask + 1));
-	return 0;
-}
-
-static void mem_set(struct vcache *c, const struct vc_slot *s)
-{
-	size_t i = slot_find(c, s->sha);
-
-	if (c->index[i]) {
-		c->entries[c->index[i] - 1] = *s;
-		return;
-	}
-	c->entries[c->n] = *s;
-	c->index[i] = ++c->n;
-}
-
-/* Backward-shift deletion (no tombstones), then the last entry moves into the hole. */
-static void mem_remove(struct vcache *c, size_t e)
-{
-	size_t i = slot_find(c, c->entries[e].sha), j = i;
-
-	c->index[i] = 0;
-	for (;;) {
-		size_t k;
-
-		j = (j + 1) & c->index_mask;
-		if (!c->index[j])
-			break;
-		k = slot_home(c, c->entries[c->index[j] - 1].sha);
-		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
-			c->index[i] = c->index[j];
-			c->index[j] = 0;
-			i = j;
-		}
-	}
-	if (e != c->n - 1) {
-		c->entries[e] = c->entries[c->n - 1];
-		c->index[slot_find(c, c->entries[e].sha)] = e + 1;
-	}
-	c->n--;
-}
-
-/* Index of s in the intern table, added if new; STR_NONE when the table is full. */
-static uint16_t str_intern(struct vcache *c, const char *s)
-{
-	for (size_t i = 0; i < c->n_strs; i++)
-		if (strcmp(c->strs[i], s) == 0)
-			return i;
-	if (c->n_strs == STR_MAX || !(c->strs[c->n_strs] = strdup(s)))
-		return STR_NONE;
-	return c->n_strs++;
-}
-
-/* ---- the database (callers hold c->db_lock) ---- */
+/* ---- the database ---- */
 
 /* -EBADMSG for a file that is not a database or a damaged one: vcache_open starts over. */
-static int db_error(struct vcache *c, const char *what)
+static int db_error(sqlite3 *db, const char *what)
 {
-	int code = sqlite3_errcode(c->db) & 0xff;
+	int code = sqlite3_errcode(db) & 0xff;
 
-	log_error("vcache: %s: %s", what, sqlite3_errmsg(c->db));
+	log_error("vcache: %s: %s", what, sqlite3_errmsg(db));
 	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? -EBADMSG : -EIO;
 }
 
-static int db_exec(struct vcache *c, const char *sql)
+static int db_exec(sqlite3 *db, const char *sql)
 {
 	char *err = NULL;
 
-	if (sqlite3_exec(c->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		int code = sqlite3_errcode(c->db) & 0xff;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		int code = sqlite3_errcode(db) & 0xff;
 
 		log_error("vcache: %s", err ? err : "?");
 		sqlite3_free(err);
@@ -263,51 +143,44 @@ static int db_exec(struct vcache *c, const char *sql)
 	return 0;
 }
 
-static int db_step_done(struct vcache *c, sqlite3_stmt *st, const char *what)
+static void stmt_done(sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
-
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? 0 : db_error(c, what);
 }
 
-static int db_put(struct vcache *c, const uint8_t sha[32], const struct vc_entry *e)
+/* Callers hold db_lock. *ret_new: the digest was not there before. */
+static int db_put(struct vcache *c, const uint8_t sha[32], const struct vc_entry *e,
+                  bool *ret_new)
 {
-	sqlite3_stmt *st = c->stmt[ST_PUT];
+	sqlite3_stmt *has = c->stmt[ST_HAS], *st = c->stmt[ST_PUT];
+	int rc;
 
+	sqlite3_bind_blob(has, 1, sha, 32, SQLITE_STATIC);
+	rc = sqlite3_step(has);
+	stmt_done(has);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(c->db, "put");
+	*ret_new = rc == SQLITE_DONE;
 	sqlite3_bind_blob(st, 1, sha, 32, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, e->verdict);
 	sqlite3_bind_text(st, 3, e->threat, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, e->rules_version, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, e->scanned_at);
-	return db_step_done(c, st, "put");
+	rc = sqlite3_step(st);
+	stmt_done(st);
+	return rc == SQLITE_DONE ? 0 : db_error(c->db, "put");
 }
 
-static int db_delete(struct vcache *c, const uint8_t sha[32])
+static int db_evict(struct vcache *c, size_t n)
 {
-	sqlite3_bind_blob(c->stmt[ST_DEL], 1, sha, 32, SQLITE_STATIC);
-	return db_step_done(c, c->stmt[ST_DEL], "evict");
-}
+	sqlite3_stmt *st = c->stmt[ST_EVICT];
+	int rc;
 
-/* The strings of an entry whose threat or rules version is not interned. */
-static int db_strings(struct vcache *c, const uint8_t sha[32], struct vc_entry *ret)
-{
-	sqlite3_stmt *st = c->stmt[ST_STRINGS];
-	int r = -ENOENT;
-
-	sqlite3_bind_blob(st, 1, sha, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *threat = (const char *)sqlite3_column_text(st, 0);
-		const char *rules = (const char *)sqlite3_column_text(st, 1);
-
-		snprintf(ret->threat, sizeof(ret->threat), "%s", threat ? threat : "");
-		snprintf(ret->rules_version, sizeof(ret->rules_version), "%s", rules ? rules : "");
-		r = 0;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return r;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+	rc = sqlite3_step(st);
+	stmt_done(st);
+	return rc == SQLITE_DONE ? 0 : db_error(c->db, "evict");
 }
 
 static bool entry_valid(const struct vc_entry *e, uint8_t ret_sha[32])
@@ -317,51 +190,19 @@ static bool entry_valid(const struct vc_entry *e, uint8_t ret_sha[32])
 	       strnlen(e->rules_version, sizeof(e->rules_version)) < sizeof(e->rules_version);
 }
 
-static void slot_from_entry(struct vcache *c, const uint8_t sha[32], const struct vc_entry *e,
-                            struct vc_slot *ret)
-{
-	memcpy(ret->sha, sha, 32);
-	ret->scanned_at = e->scanned_at < 0 ? 0 : e->scanned_at > UINT32_MAX ? UINT32_MAX
-									     : (uint32_t)e->scanned_at;
-	ret->verdict = e->verdict;
-	ret->threat = str_intern(c, e->threat);
-	ret->rules = str_intern(c, e->rules_version);
-}
-
-static int vcache_load(struct vcache *c)
+/* Counting reads every page of the table: a file damaged anywhere shows here, at start. */
+static int db_count(struct vcache *c)
 {
 	sqlite3_stmt *st = NULL;
-	unsigned skipped = 0;
-	int rc, r = 0;
+	int rc;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT * FROM verdicts", -1, &st, NULL) != SQLITE_OK)
-		return db_error(c, "load");
-	while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct vc_entry e = {.verdict = sqlite3_column_int(st, 1),
-		                     .scanned_at = (uint32_t)sqlite3_column_int64(st, 4)};
-		const char *threat = (const char *)sqlite3_column_text(st, 2);
-		const char *rules = (const char *)sqlite3_column_text(st, 3);
-		struct vc_slot s;
-
-		if (sqlite3_column_bytes(st, 0) != 32 || (unsigned)e.verdict > VC_MALICIOUS ||
-		    c->n >= c->max) {
-			skipped++;
-			continue;
-		}
-		snprintf(e.threat, sizeof(e.threat), "%s", threat ? threat : "");
-		snprintf(e.rules_version, sizeof(e.rules_version), "%s", rules ? rules : "");
-		r = mem_reserve(c);
-		if (r < 0)
-			break;
-		slot_from_entry(c, sqlite3_column_blob(st, 0), &e, &s);
-		mem_set(c, &s);
-	}
-	if (r >= 0 && rc != SQLITE_DONE)
-		r = db_error(c, "load");
+	if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM verdicts", -1, &st, NULL) != SQLITE_OK)
+		return db_error(c->db, "count");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		c->n = (size_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (skipped)
-		log_warn("vcache: %u unusable rows ignored", skipped);
-	return r;
+	return rc == SQLITE_ROW ? 0 : db_error(c->db, "count");
 }
 
 static void vcache_db_close(struct vcache *c)
@@ -370,8 +211,11 @@ static void vcache_db_close(struct vcache *c)
 		sqlite3_finalize(c->stmt[i]);
 		c->stmt[i] = NULL;
 	}
+	sqlite3_finalize(c->get);
+	c->get = NULL;
+	sqlite3_close(c->rd);
 	sqlite3_close(c->db);
-	c->db = NULL;
+	c->rd = c->db = NULL;
 }
 
 /* A cache can be rebuilt: a damaged file goes with its WAL, and an empty one replaces it. */
@@ -387,6 +231,18 @@ static void vcache_db_remove(const char *path)
 	unlink(side);
 }
 
+static int db_connect(const char *path, sqlite3 **ret)
+{
+	if (sqlite3_open_v2(path, ret,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+	                            SQLITE_OPEN_EXRESCODE,
+	                    NULL) != SQLITE_OK)
+		return log_errno(-EIO, "vcache: '%s': %s", path,
+		                 *ret ? sqlite3_errmsg(*ret) : "out of memory");
+	sqlite3_busy_timeout(*ret, BUSY_TIMEOUT_MS);
+	return 0;
+}
+
 static int vcache_db_open(struct vcache *c, const char *path)
 {
 	_cleanup_close_ int fd = -1;
@@ -396,19 +252,28 @@ static int vcache_db_open(struct vcache *c, const char *path)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return log_errno(neg_errno(), "vcache: '%s'", path);
-	if (sqlite3_open_v2(path, &c->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-	                            SQLITE_OPEN_EXRESCODE,
-	                    NULL) != SQLITE_OK)
-		return log_errno(-EIO, "vcache: '%s': %s", path, sqlite3_errmsg(c->db));
-	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
-	r = db_exec(c, schema);
+	r = db_connect(path, &c->db);
+	if (r < 0)
+		return r;
+	r = db_exec(c->db, schema);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < ST_MAX; i++)
 		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		                       &c->stmt[i], NULL) != SQLITE_OK)
-			return db_error(c, stmt_sql[i]);
+			return db_error(c->db, stmt_sql[i]);
+	r = db_count(c);
+	if (r < 0)
+		return r;
+	r = db_connect(path, &c->rd);
+	if (r < 0)
+		return r;
+	r = db_exec(c->rd, reader_setup);
+	if (r < 0)
+		return r;
+	if (sqlite3_prepare_v3(c->rd, get_sql, -1, SQLITE_PREPARE_PERSISTENT, &c->get, NULL) !=
+	    SQLITE_OK)
+		return db_error(c->rd, get_sql);
 	return 0;
 }
 
@@ -419,34 +284,22 @@ int vcache_open(const char *path, struct vcache **ret)
 
 	if (!c)
 		return -ENOMEM;
-	pthread_rwlock_init(&c->lock, NULL);
 	pthread_mutex_init(&c->db_lock, NULL);
-	if (getrandom(c->key, sizeof(c->key), 0) != sizeof(c->key)) {
-		r = log_errno(neg_errno(), "vcache: getrandom");
-		goto fail;
-	}
-	c->rng = c->key[0] | 1;
+	pthread_mutex_init(&c->rd_lock, NULL);
 	c->max = VCACHE_MAX;
-	r = index_resize(c, 2048);
-	if (r < 0)
-		goto fail;
 	r = vcache_db_open(c, path);
-	if (r >= 0)
-		r = vcache_load(c);
 	if (r == -EBADMSG) {
 		vcache_db_close(c);
 		vcache_db_remove(path);
 		c->n = 0;
-		memset(c->index, 0, (c->index_mask + 1) * sizeof(*c->index));
 		r = vcache_db_open(c, path);
 	}
-	if (r < 0)
-		goto fail;
+	if (r < 0) {
+		vcache_close(c);
+		return r;
+	}
 	*ret = c;
 	return 0;
-fail:
-	vcache_close(c);
-	return r;
 }
 
 void vcache_close(struct vcache *c)
@@ -454,147 +307,71 @@ void vcache_close(struct vcache *c)
 	if (!c)
 		return;
 	vcache_db_close(c);
-	for (size_t i = 0; i < c->n_strs; i++)
-		free(c->strs[i]);
-	free(c->entries);
-	free(c->index);
+	pthread_mutex_destroy(&c->rd_lock);
 	pthread_mutex_destroy(&c->db_lock);
-	pthread_rwlock_destroy(&c->lock);
 	free(c);
 }
 
 int vcache_get(struct vcache *c, const char *sha256, struct vc_entry *ret)
 {
+	sqlite3_stmt *st = c->get;
 	uint8_t sha[32];
-	struct vc_slot s;
-	size_t i;
-	int r;
+	int rc, r;
 
 	if (hash_sha256_parse(sha256, sha) < 0)
 		return -EINVAL;
+	pthread_mutex_lock(&c->rd_lock);
+	sqlite3_bind_blob(st, 1, sha, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *threat = (const char *)sqlite3_column_text(st, 1);
+		const char *rules = (const char *)sqlite3_column_text(st, 2);
+		int v = sqlite3_column_int(st, 0);
 
-	pthread_rwlock_rdlock(&c->lock);
-	i = slot_find(c, sha);
-	if (!c->index[i]) {
-		pthread_rwlock_unlock(&c->lock);
-		return -ENOENT;
-	}
-	s = c->entries[c->index[i] - 1];
-	sha_format(sha, ret->sha256);
-	ret->verdict = s.verdict;
-	ret->scanned_at = s.scanned_at;
-	snprintf(ret->threat, sizeof(ret->threat), "%s",
-	         s.threat == STR_NONE ? "" : c->strs[s.threat]);
-	snprintf(ret->rules_version, sizeof(ret->rules_version), "%s",
-	         s.rules == STR_NONE ? "" : c->strs[s.rules]);
-	pthread_rwlock_unlock(&c->lock);
-
-	if (s.threat != STR_NONE && s.rules != STR_NONE)
-		return 0;
-	pthread_mutex_lock(&c->db_lock);
-	r = db_strings(c, sha, ret);
-	pthread_mutex_unlock(&c->db_lock);
-	return r;
-}
-
-/* The oldest scan of a few random entries: near-LRU without keeping an order. */
-static size_t evict_pick(struct vcache *c)
-{
-	size_t victim = 0;
-
-	for (size_t k = 0; k < EVICT_SAMPLE; k++) {
-		size_t e;
-
-		c->rng ^= c->rng << 13;
-		c->rng ^= c->rng >> 7;
-		c->rng ^= c->rng << 17;
-		e = c->rng % c->n;
-		if (k == 0 || c->entries[e].scanned_at < c->entries[victim].scanned_at)
-			victim = e;
-	}
-	return victim;
-}
-
-/* Into memory after the commit; *ret_n_victims digests evicted to make room go to victims. */
-static int mem_put_many(struct vcache *c, const struct vc_entry *e, const uint8_t (*sha)[32],
-                        size_t n, uint8_t (*victims)[32], size_t *ret_n_victims)
-{
-	int r = 0;
-
-	pthread_rwlock_wrlock(&c->lock);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		struct vc_slot s;
-
-		if (c->n >= c->max && !c->index[slot_find(c, sha[i])]) {
-			size_t v = evict_pick(c);
-
-			memcpy(victims[(*ret_n_victims)++], c->entries[v].sha, 32);
-			mem_remove(c, v);
-		}
-		r = mem_reserve(c);
-		if (r >= 0) {
-			slot_from_entry(c, sha[i], &e[i], &s);
-			mem_set(c, &s);
-		}
-	}
-	pthread_rwlock_unlock(&c->lock);
-	return r;
-}
-
-/* Evicted entries leave the database too, unless a later put of the batch brought one back. */
-static void db_evict(struct vcache *c, const uint8_t (*victims)[32], size_t n)
-{
-	if (n == 0 || db_exec(c, "BEGIN IMMEDIATE") < 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		bool back;
-
-		pthread_rwlock_rdlock(&c->lock);
-		back = c->index[slot_find(c, victims[i])] != 0;
-		pthread_rwlock_unlock(&c->lock);
-		if (!back)
-			db_delete(c, victims[i]);
-	}
-	db_exec(c, "COMMIT");
-}
-
-static int db_put_many(struct vcache *c, const struct vc_entry *e, const uint8_t (*sha)[32],
-                       size_t n)
-{
-	int r;
-
-	r = db_exec(c, "BEGIN IMMEDIATE");
-	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = db_put(c, sha[i], &e[i]);
-	if (r >= 0)
-		r = db_exec(c, "COMMIT");
-	if (r < 0 && !sqlite3_get_autocommit(c->db))
-		db_exec(c, "ROLLBACK");
+		sha_format(sha, ret->sha256);
+		ret->verdict = v >= VC_CLEAN && v <= VC_MALICIOUS ? (enum vc_verdict)v : VC_UNKNOWN;
+		ret->scanned_at = sqlite3_column_int64(st, 3);
+		snprintf(ret->threat, sizeof(ret->threat), "%s", threat ? threat : "");
+		snprintf(ret->rules_version, sizeof(ret->rules_version), "%s", rules ? rules : "");
+		r = 0;
+	} else
+		r = rc == SQLITE_DONE ? -ENOENT : db_error(c->rd, "get");
+	stmt_done(st);
+	pthread_mutex_unlock(&c->rd_lock);
 	return r;
 }
 
 int vcache_put_many(struct vcache *c, const struct vc_entry *e, size_t n)
 {
 	_cleanup_free_ uint8_t(*sha)[32] = NULL;
-	_cleanup_free_ uint8_t(*victims)[32] = NULL;
-	size_t n_victims = 0;
+	size_t added = 0;
 	int r;
 
 	if (n == 0)
 		return 0;
 	sha = calloc(n, sizeof(*sha));
-	victims = calloc(n, sizeof(*victims));
-	if (!sha || !victims)
+	if (!sha)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		if (!entry_valid(&e[i], sha[i]))
 			return -EINVAL;
 
 	pthread_mutex_lock(&c->db_lock);
-	r = db_put_many(c, e, (const uint8_t(*)[32])sha, n);
+	r = db_exec(c->db, "BEGIN IMMEDIATE");
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		bool fresh = false;
+
+		r = db_put(c, sha[i], &e[i], &fresh);
+		added += fresh;
+	}
+	if (r >= 0 && c->n + added > c->max)
+		r = db_evict(c, c->n + added - c->max);
 	if (r >= 0)
-		r = mem_put_many(c, e, (const uint8_t(*)[32])sha, n, victims, &n_victims);
-	db_evict(c, (const uint8_t(*)[32])victims, n_victims);
+		r = db_exec(c->db, "COMMIT");
+	if (r >= 0)
+		c->n = MIN(c->n + added, c->max);
+	else if (!sqlite3_get_autocommit(c->db))
+		db_exec(c->db, "ROLLBACK");
 	pthread_mutex_unlock(&c->db_lock);
 	return r;
 }
@@ -606,17 +383,17 @@ int vcache_put(struct vcache *c, const struct vc_entry *e)
 
 void vcache_set_max(struct vcache *c, size_t max)
 {
-	pthread_rwlock_wrlock(&c->lock);
+	pthread_mutex_lock(&c->db_lock);
 	c->max = MAX(max, 1);
-	pthread_rwlock_unlock(&c->lock);
+	pthread_mutex_unlock(&c->db_lock);
 }
 
 size_t vcache_count(struct vcache *c)
 {
 	size_t n;
 
-	pthread_rwlock_rdlock(&c->lock);
+	pthread_mutex_lock(&c->db_lock);
 	n = c->n;
-	pthread_rwlock_unlock(&c->lock);
+	pthread_mutex_unlock(&c->db_lock);
 	return n;
 }

@@ -3,7 +3,7 @@
  * The agent's persistent verdict cache: sha256 -> verdict, threat, rules version, time of
  * the scan. The same "recently scanned" rule as the server: clean is fresh for clean_ttl
  * seconds; a threat stays until the rules version changes. Survives restarts (a file in
- * the state directory); 100,000 entries fit in a few MiB of the agent's memory.
+ * the state directory), held on disk and in the kernel's page cache, not in the agent.
  * Thread-safe: the fanotify thread reads while the network thread writes.
  */
 #pragma once
@@ -36,15 +36,12 @@ void vcache_close(struct vcache *c);
 int vcache_get(struct vcache *c, const char *sha256, struct vc_entry *ret);
 /* Insert or replace; durable when it returns. */
 int vcache_put(struct vcache *c, const struct vc_entry *e);
-/*
- * Several in one transaction (one fsync): all are durable when it returns >= 0. On -errno
- * none were written, except -ENOMEM, where they may be durable but not yet in memory.
- */
+/* Several in one transaction (one fsync): all are durable when it returns >= 0, none on -errno. */
 int vcache_put_many(struct vcache *c, const struct vc_entry *e, size_t n);
 size_t vcache_count(struct vcache *c);
 /*
- * At most max entries (default 250,000, about 15 MiB): a put beyond it evicts the oldest
- * scan of a small random sample. Entries already there stay until puts replace them.
+ * At most max entries (default 250,000, about 25 MiB of file): a put beyond it evicts the
+ * oldest scans. Entries already there stay until a put needs their room.
  */
 void vcache_set_max(struct vcache *c, size_t max);
 bool vcache_fresh(const struct vc_entry *e, int64_t now, int64_t clean_ttl,

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The agent's shared state: set-up, verdicts, the job queue, policy and statistics. */
 #include "agent.h"
+
 #include "fan.h"
 #include "pkgtrust.h"
+#include "respond.h"
 #include "spool.h"
 
 #include "fileio.h"
@@ -45,6 +47,31 @@ static int agent_state_open(struct agent *a)
 	return 0;
 }
 
+/*
+ * An isolation outlives the agent and the boot: put back what STATE/isolation.json says
+ * (the worker applies it when it starts), or lift it if its time passed meanwhile.
+ */
+static void agent_isolation_restore(struct agent *a)
+{
+	struct job j = {.kind = JOB_ISOLATE, .fd = -1};
+	bool on;
+	int64_t until;
+	int r = isolation_state_load(a->cfg->state_dir, &on, &until);
+
+	if (r < 0) {
+		log_warn_errno(r, "agent: cannot read the isolation state; the host is not isolated");
+		return;
+	}
+	if (!on)
+		return;
+	j.isolate = until == 0 || until > time(NULL);
+	j.until = until;
+	snprintf(j.p.path, sizeof(j.p.path), "(host)");
+	log_info("agent: the host was isolated before this start; %s",
+		 j.isolate ? "isolating it again" : "its time has passed, lifting it");
+	agent_job_push(a, &j);
+}
+
 int agent_init(struct agent *a, const struct agent_config *cfg)
 {
 	int r;
@@ -75,6 +102,7 @@ int agent_init(struct agent *a, const struct agent_config *cfg)
 		else
 			log_info("agent: %zu package files known from '%s'", files, cfg->dpkg_dir);
 	}
+	agent_isolation_restore(a);
 	a->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (a->wake_fd < 0)
 		return log_errno(neg_errno(), "agent: eventfd");

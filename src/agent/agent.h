@@ -69,6 +69,7 @@ struct job {
 	int fd;
 	int priority;
 	int minutes;
+	int64_t until; /* an isolation put back at start ends when it was set to */
 	bool isolate;
 	struct pending p;
 	struct vc_entry v;

@@ -11,17 +11,22 @@
 #include "respond.h"
 
 #include "escape.h"
+#include "fileio.h"
 #include "log.h"
 #include "macros.h"
 #include "parse.h"
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <json-c/json.h>
 #include <nftables/libnftables.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ISOLATE_TABLE     "sandtrap_isolate"
 #define ISOLATE_MAX_ALLOW 64
@@ -282,5 +287,51 @@ int respond_isolated(void)
 			return 1;
 		p = *nl ? nl + 1 : nl;
 	}
+	return 0;
+}
+
+int isolation_state_save(const char *state_dir, bool on, int64_t until)
+{
+	_cleanup_close_ int dirfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char text[128];
+	int n;
+
+	if (dirfd < 0)
+		return neg_errno();
+	n = snprintf(text, sizeof(text), "{\"isolated\": %s, \"until\": %" PRId64 "}\n",
+		     on ? "true" : "false", on ? until : 0);
+	return file_replace_at(dirfd, "isolation.json", text, (size_t)n, 0600);
+}
+
+int isolation_state_load(const char *state_dir, bool *ret_on, int64_t *ret_until)
+{
+	_cleanup_close_ int dirfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct json_object *o, *on, *until;
+	size_t len;
+	int r;
+
+	*ret_on = false;
+	*ret_until = 0;
+	if (dirfd < 0)
+		return neg_errno();
+	fd = openat(dirfd, "isolation.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : neg_errno();
+	r = fd_read_all(fd, 4096, &buf, &len);
+	if (r < 0)
+		return r;
+	o = json_tokener_parse(buf);
+	if (!o || !json_object_object_get_ex(o, "isolated", &on) ||
+	    !json_object_is_type(on, json_type_boolean) ||
+	    !json_object_object_get_ex(o, "until", &until) ||
+	    !json_object_is_type(until, json_type_int)) {
+		json_object_put(o);
+		return -EBADMSG;
+	}
+	*ret_on = json_object_get_boolean(on);
+	*ret_until = *ret_on ? json_object_get_int64(until) : 0;
+	json_object_put(o);
 	return 0;
 }

@@ -5,6 +5,7 @@
  * blocked hashes, policy changes and isolation orders.
  */
 #include "agent.h"
+#include "respond.h"
 #include "spool.h"
 
 #include "fileio.h"
@@ -42,11 +43,17 @@ static void put_json(struct json_object **o)
 
 #define _cleanup_json_ __attribute__((cleanup(put_json)))
 
+static void listener_isolation(struct listener *l);
+
+/* Asleep (the server out of reach), an isolation's end is still looked at every second. */
 static void listener_sleep(struct listener *l, unsigned seconds)
 {
 	for (unsigned i = 0; i < seconds * 5 && !__atomic_load_n(&l->a->stopping, __ATOMIC_RELAXED);
-	     i++)
+	     i++) {
 		usleep(200000);
+		if (i % 5 == 4)
+			listener_isolation(l);
+	}
 }
 
 static struct json_object *state_read(struct listener *l, const char *name)
@@ -299,14 +306,25 @@ static int listener_events(struct listener *l)
 	return 0;
 }
 
-/* A timed isolation ends here. */
+/*
+ * A timed isolation ends here. One lifted on the host (sandtrap isolation lift, with the
+ * server out of reach) shows in the state file: the lift goes through the worker again,
+ * which is harmless, so that the agent's state and the server learn of it.
+ */
 static void listener_isolation(struct listener *l)
 {
 	struct job j = {.kind = JOB_ISOLATE, .fd = -1, .isolate = false};
-	bool lift;
+	bool lift, isolated, on = true;
+	int64_t until;
 
 	pthread_mutex_lock(&l->a->lock);
-	lift = l->a->isolated && l->a->isolated_until && time(NULL) >= l->a->isolated_until;
+	isolated = l->a->isolated;
+	pthread_mutex_unlock(&l->a->lock);
+	if (isolated && isolation_state_load(l->a->cfg->state_dir, &on, &until) < 0)
+		on = true;
+	pthread_mutex_lock(&l->a->lock);
+	lift = l->a->isolated &&
+	       (!on || (l->a->isolated_until && time(NULL) >= l->a->isolated_until));
 	if (lift)
 		l->a->isolated_until = 0;
 	pthread_mutex_unlock(&l->a->lock);

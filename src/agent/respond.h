@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -29,6 +30,14 @@ int respond_allow_check(const char *allow);
 int respond_isolate_lift(void);
 /* 1 isolated, 0 not, -errno. */
 int respond_isolated(void);
+
+/*
+ * STATE/isolation.json: whether the agent isolated the host and until when (unix seconds,
+ * 0: until lifted), so a restart or a reboot puts the isolation back, and a local lift
+ * (sandtrap isolation lift) is seen by the agent. A missing file reads as not isolated.
+ */
+int isolation_state_save(const char *state_dir, bool on, int64_t until);
+int isolation_state_load(const char *state_dir, bool *ret_on, int64_t *ret_until);
 
 /*
  * Files under roots (not crossing mounts, not following symlinks) whose sha256 is sha256

@@ -450,8 +450,12 @@ static void worker_respond(struct worker *w, struct job *j)
 		acts &= ACT_REPORT;
 	agent_report(a, &j->p, vc_verdict_name(j->v.verdict), "detect", "ok", j->v.threat);
 	if (acts & ACT_KILL) {
+		/* Held and denied, it never ran here; a copy started earlier may still run. */
 		r = respond_kill(j->p.dev, j->p.ino, j->p.pids, j->p.n_pids, &killed);
-		snprintf(detail, sizeof(detail), "%u processes", killed);
+		if (killed)
+			snprintf(detail, sizeof(detail), "%u processes", killed);
+		else
+			snprintf(detail, sizeof(detail), "no process was running it");
 		respond_report(w, j, "kill", r, detail);
 	}
 	if (acts & (ACT_QUARANTINE | ACT_DELETE))
@@ -471,24 +475,15 @@ static void worker_respond(struct worker *w, struct job *j)
 
 /* --- isolation --- */
 
-static int isolation_save(struct agent *a, bool on, int64_t until)
-{
-	_cleanup_close_ int dirfd = open(a->cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char text[128];
-
-	if (dirfd < 0)
-		return neg_errno();
-	snprintf(text, sizeof(text), "{\"isolated\": %s, \"until\": %" PRId64 "}\n",
-		 on ? "true" : "false", until);
-	return file_replace_at(dirfd, "isolation.json", text, strlen(text), 0600);
-}
-
 static void worker_isolate(struct worker *w, struct job *j)
 {
 	struct agent *a = w->a;
 	char server[128], detail[160];
 	const char *allow[1] = {server};
 	int64_t until = j->isolate && j->minutes > 0 ? time(NULL) + 60ll * j->minutes : 0;
+
+	if (j->isolate && j->until > 0) /* put back at start: the time set before */
+		until = j->until;
 	int r;
 
 	if (j->isolate) {
@@ -506,7 +501,7 @@ static void worker_isolate(struct worker *w, struct job *j)
 		a->isolated = j->isolate;
 		a->isolated_until = until;
 		pthread_mutex_unlock(&a->lock);
-		isolation_save(a, j->isolate, until);
+		isolation_state_save(a->cfg->state_dir, j->isolate, until);
 	}
 	respond_report(w, j, j->isolate ? "isolate" : "unisolate", r, detail);
 }

@@ -15,3 +15,5 @@ int cmd_report(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 /* sandtrap quarantine list|show|restore|delete: the agent's quarantine (STATE/quarantine). */
 int cmd_quarantine(int argc, char **argv);
+/* sandtrap isolation status|lift: the agent's network isolation, on the host itself. */
+int cmd_isolation(int argc, char **argv);

@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "a submission's report from the server" },
 	{ "status", cmd_status, "the server's status: slots, queue, rules" },
 	{ "quarantine", cmd_quarantine, "the agent's quarantine: list, show, restore, delete" },
+	{ "isolation", cmd_isolation, "the agent's network isolation: status, lift" },
 	{ "token", cmd_token, "create an API token in a server's data dir (token create)" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "show this help" },

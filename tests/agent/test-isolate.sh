@@ -3,16 +3,23 @@
 # (two TCP listeners) joined by a veth pair, IPv4 and IPv6. Before isolation both ports
 # answer, during it only the allowed one, after the lift both again. The host's own
 # network and rule set are never touched: the veth pair is made inside A. TAP.
-# Usage: test-isolate.sh RESP_HELPER
+# Then the agent and the CLI in namespace A: an agent that starts with the host isolated in
+# its state isolates it again; `sandtrap isolation lift` restores the network with no
+# server, the agent learns it, and its next start leaves the network alone.
+# Usage: test-isolate.sh RESP_HELPER SANDTRAP SANDTRAP_AGENT
 set -u
 helper=$1
+cli=$2
+agent=$3
 
 a=sandtrap-iso-a-$$
 b=sandtrap-iso-b-$$
 work=$(mktemp -d /tmp/sandtrap-isolate.XXXXXX)
 listeners=()
+agent_pid=
 cleanup() {
 	local p
+	[ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid"
 	for p in "${listeners[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	for p in "${listeners[@]}"; do wait "$p" 2>/dev/null; done
 	ip netns del "$a" 2>/dev/null
@@ -88,6 +95,46 @@ check "after the lift: not isolated" isolated_is 0
 check "after the lift: the other port answers (IPv4)" reach 10.231.0.2 8002
 check "after the lift: the other port answers (IPv6)" reach fd00:231::2 8002
 check "lifting twice is fine" in_a "$helper" lift
+
+# --- the agent and the CLI, with no sandtrapd: its address is the peer's port 8001 ---
+mkdir -p "$work/state" "$work/watch"
+start_agent() {
+	ip netns exec "$a" unshare --mount --propagation private sh -c \
+		'mount -t tmpfs sandtrap-iso "$1" && shift && exec "$@"' sh "$work/watch" \
+		"$agent" --server http://10.231.0.2:8001 --token none --watch "$work/watch" \
+		--mode audit --state "$work/state" --socket "$work/agent.sock" --config /dev/null \
+		--foreground --log-level info >>"$work/agent.log" 2>&1 &
+	agent_pid=$!
+}
+stop_agent() { kill -TERM "$agent_pid" && wait "$agent_pid"; agent_pid=; }
+wait_for() { for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+lifted_logged() { grep -q "network isolation lifted" "$work/agent.log"; }
+
+echo '{"isolated": true, "until": 0}' >"$work/state/isolation.json"
+start_agent
+check "agent: the host isolated before its start is isolated again" \
+	wait_for unreachable 10.231.0.2 8002
+check "agent: its server stays reachable" reach 10.231.0.2 8001
+check "cli: status says isolated" \
+	bash -c "ip netns exec $a $cli isolation status --state $work/state | grep -q 'isolated until lifted'"
+check "cli: lift, with no server" in_a "$cli" isolation lift --state "$work/state"
+check "cli: the network is back at once" reach 10.231.0.2 8002
+check "cli: the state says not isolated" \
+	jq -e '.isolated == false' "$work/state/isolation.json"
+check "agent: learns of the lift" wait_for lifted_logged
+stop_agent
+start_agent
+sleep 1
+check "agent: the next start leaves the network alone" reach 10.231.0.2 8002
+stop_agent
+echo '{"isolated": true, "until": 1}' >"$work/state/isolation.json"
+in_a "$helper" isolate 10.231.0.2:8001
+start_agent
+check "agent: an isolation whose time passed while stopped is lifted at start" \
+	wait_for reach 10.231.0.2 8002
+stop_agent
+check "cli: a user other than root is refused" \
+	bash -c "! setpriv --reuid 65534 --regid 65534 --clear-groups $cli isolation status --state $work/state"
 
 nft list ruleset >"$work/host-after" 2>&1
 check "the host's own rule set is unchanged" cmp "$work/host-before" "$work/host-after"

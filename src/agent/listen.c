@@ -20,10 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CALL_TIMEOUT_MS  5000L
-#define EVENTS_WAIT_S    20
-#define HEARTBEAT_S      30
-#define STATE_MAX        (1u << 20)
+#define CALL_TIMEOUT_MS        5000L
+#define EVENTS_WAIT_S          20
+#define EVENTS_WAIT_ISOLATED_S 2
+#define HEARTBEAT_S            30
+#define STATE_MAX              (1u << 20)
 
 struct listener {
 	struct agent *a;
@@ -283,11 +284,15 @@ static int listener_events(struct listener *l)
 	_cleanup_json_ struct json_object *ans = NULL;
 	struct json_object *evs, *next;
 	char path[160];
-	int r;
+	int r, wait;
 
+	/* Isolated, short polls: a lift on the host is then seen within seconds. */
+	pthread_mutex_lock(&l->a->lock);
+	wait = l->a->isolated ? EVENTS_WAIT_ISOLATED_S : EVENTS_WAIT_S;
+	pthread_mutex_unlock(&l->a->lock);
 	snprintf(path, sizeof(path), "/api/v1/agents/%" PRId64 "/events?since=%" PRId64 "&wait=%d",
-		 l->a->agent_id, l->next, EVENTS_WAIT_S);
-	r = uplink_call(l->u, "GET", path, NULL, (EVENTS_WAIT_S + 10) * 1000L, &ans);
+		 l->a->agent_id, l->next, wait);
+	r = uplink_call(l->u, "GET", path, NULL, (wait + 10) * 1000L, &ans);
 	if (r < 0)
 		return r;
 	if (r == 404 || r == 403) {

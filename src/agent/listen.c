@@ -24,6 +24,7 @@
 #define EVENTS_WAIT_S          20
 #define EVENTS_WAIT_ISOLATED_S 2
 #define HEARTBEAT_S            30
+#define ISOLATION_CHECK_S      10 /* isolated: is the nftables table still there? */
 #define STATE_MAX              (1u << 20)
 
 struct listener {
@@ -34,6 +35,7 @@ struct listener {
 	int64_t policy_version; /* the server's, as last seen */
 	bool policy_due;
 	time_t last_heartbeat;
+	time_t last_isolation_check;
 	unsigned failures;
 };
 
@@ -314,13 +316,14 @@ static int listener_events(struct listener *l)
 /*
  * A timed isolation ends here. One lifted on the host (sandtrap isolation lift, with the
  * server out of reach) shows in the state file: the lift goes through the worker again,
- * which is harmless, so that the agent's state and the server learn of it.
+ * which is harmless, so that the agent's state and the server learn of it. A table that
+ * went otherwise (a root process flushed the rule set) is put back.
  */
 static void listener_isolation(struct listener *l)
 {
 	struct job j = {.kind = JOB_ISOLATE, .fd = -1, .isolate = false};
 	bool lift, isolated, on = true;
-	int64_t until;
+	int64_t until = 0;
 
 	pthread_mutex_lock(&l->a->lock);
 	isolated = l->a->isolated;
@@ -332,9 +335,20 @@ static void listener_isolation(struct listener *l)
 	       (!on || (l->a->isolated_until && time(NULL) >= l->a->isolated_until));
 	if (lift)
 		l->a->isolated_until = 0;
+	j.until = l->a->isolated_until;
 	pthread_mutex_unlock(&l->a->lock);
+	snprintf(j.p.path, sizeof(j.p.path), "(host)");
 	if (lift) {
-		snprintf(j.p.path, sizeof(j.p.path), "(host)");
+		agent_job_push(l->a, &j);
+		return;
+	}
+	if (!isolated || time(NULL) - l->last_isolation_check < ISOLATION_CHECK_S)
+		return;
+	l->last_isolation_check = time(NULL);
+	if (respond_isolated() == 0) {
+		log_warn("agent: the isolation table is gone (a flush of the rule set?); "
+			 "isolating again");
+		j.isolate = true;
 		agent_job_push(l->a, &j);
 	}
 }

@@ -482,7 +482,7 @@ static void worker_isolate(struct worker *w, struct job *j)
 	const char *allow[1] = {server};
 	int64_t until = j->isolate && j->minutes > 0 ? time(NULL) + 60ll * j->minutes : 0;
 
-	if (j->isolate && j->until > 0) /* put back at start: the time set before */
+	if (j->isolate && j->until > 0) /* put back: the time set before */
 		until = j->until;
 	int r;
 

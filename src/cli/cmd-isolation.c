@@ -66,25 +66,27 @@ static int isolation_status(const char *state)
 	return 0;
 }
 
+/*
+ * The state first: an agent that finds its table gone while its state says isolated puts
+ * the table back. The network comes back even when the state cannot be written.
+ */
 static int isolation_lift(const char *state)
 {
-	int r = respond_isolate_lift();
+	int saved = isolation_state_save(state, false, 0), r;
 
+	if (saved < 0)
+		fprintf(stderr,
+			"sandtrap isolation: cannot write %s/isolation.json (%s): an agent using it "
+			"would isolate the host again\n",
+			state, strerror(-saved));
+	r = respond_isolate_lift();
 	if (r < 0) {
 		fprintf(stderr, "sandtrap isolation: the network could not be restored: %s\n",
 			strerror(-r));
 		return 1;
 	}
-	r = isolation_state_save(state, false, 0);
-	if (r < 0) {
-		fprintf(stderr,
-			"sandtrap isolation: the network is restored, but %s/isolation.json could "
-			"not be written (%s): a restarting agent may isolate the host again\n",
-			state, strerror(-r));
-		return 1;
-	}
 	printf("network isolation lifted\n");
-	return 0;
+	return saved < 0 ? 1 : 0;
 }
 
 int cmd_isolation(int argc, char **argv)

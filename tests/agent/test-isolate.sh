@@ -107,21 +107,30 @@ start_agent() {
 	agent_pid=$!
 }
 stop_agent() { kill -TERM "$agent_pid" && wait "$agent_pid"; agent_pid=; }
-wait_for() { for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done; return 1; }
+# wait_for SECONDS COMMAND ARG...: until the command succeeds, for at most SECONDS
+wait_for() {
+	local tenths=$(($1 * 10)) i
+	shift
+	for i in $(seq "$tenths"); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
 lifted_logged() { grep -q "network isolation lifted" "$work/agent.log"; }
 
 echo '{"isolated": true, "until": 0}' >"$work/state/isolation.json"
 start_agent
 check "agent: the host isolated before its start is isolated again" \
-	wait_for unreachable 10.231.0.2 8002
+	wait_for 10 unreachable 10.231.0.2 8002
 check "agent: its server stays reachable" reach 10.231.0.2 8001
+in_a nft delete table inet sandtrap_isolate
+check "agent: a table flushed by someone else is put back (checked every 10 s)" \
+	wait_for 20 unreachable 10.231.0.2 8002
 check "cli: status says isolated" \
 	bash -c "ip netns exec $a $cli isolation status --state $work/state | grep -q 'isolated until lifted'"
 check "cli: lift, with no server" in_a "$cli" isolation lift --state "$work/state"
 check "cli: the network is back at once" reach 10.231.0.2 8002
 check "cli: the state says not isolated" \
 	jq -e '.isolated == false' "$work/state/isolation.json"
-check "agent: learns of the lift" wait_for lifted_logged
+check "agent: learns of the lift" wait_for 10 lifted_logged
 stop_agent
 start_agent
 sleep 1
@@ -131,7 +140,7 @@ echo '{"isolated": true, "until": 1}' >"$work/state/isolation.json"
 in_a "$helper" isolate 10.231.0.2:8001
 start_agent
 check "agent: an isolation whose time passed while stopped is lifted at start" \
-	wait_for reach 10.231.0.2 8002
+	wait_for 10 reach 10.231.0.2 8002
 stop_agent
 check "cli: a user other than root is refused" \
 	bash -c "! setpriv --reuid 65534 --regid 65534 --clear-groups $cli isolation status --state $work/state"

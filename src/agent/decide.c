@@ -9,6 +9,7 @@
 #include "exclude.h"
 #include "fan.h"
 #include "filetype.h"
+#include "hasher.h"
 #include "pkgtrust.h"
 #include "spool.h"
 
@@ -33,12 +34,16 @@
 
 #define HELD_MAX     1024
 #define FAN_BUF_SIZE (64u << 10)
+/* Larger files are hashed off the loop (about 0.6 ms a MiB here): held meanwhile. */
+#define HASH_INLINE_MAX (2u << 20)
+#define HASH_THREADS    2
 
 enum outcome {
 	OUT_ALLOW,
 	OUT_ALLOW_IGNORE, /* allow, and no more events for this file until it changes */
 	OUT_DENY,
 	OUT_HOLD,
+	OUT_HASH, /* held while the hasher reads it; decided when the digest is back */
 };
 
 /* One event's decision: what to answer, then what to do after answering. */
@@ -57,7 +62,10 @@ struct decision {
 struct held {
 	int fd;
 	pid_t pid;
-	uint64_t deadline_ns;
+	bool hashing; /* else waiting for a verdict */
+	bool exec;
+	uint64_t id; /* the hasher's request */
+	uint64_t t0_ns, deadline_ns;
 	char sha256[65];
 	struct pending p;
 };
@@ -70,6 +78,8 @@ struct loop {
 	unsigned generation;
 	struct held *held; /* HELD_MAX, allocated: its pages are touched only as used */
 	size_t n_held;
+	struct hasher *hasher; /* NULL: every hash inline */
+	uint64_t next_id;
 	int ep, timer_fd, sig_fd;
 	volatile uint64_t *alive_ns;
 	char *buf;
@@ -216,15 +226,10 @@ static bool decide_scope(struct loop *l, const struct fan_event *ev, const struc
 	return true;
 }
 
-static void decide(struct loop *l, const struct fan_event *ev, const struct stat *st,
-		   const char *path, struct decision *d)
+/* With the digest (r: the hash's result): the exclusions by hash, then the cache. */
+static void decide_digest(struct loop *l, struct decision *d, int r)
 {
-	uint64_t size;
-
-	d->ignore_mask = FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM;
-	if (!decide_scope(l, ev, st, path, d))
-		return;
-	if (hash_fd_sha256(ev->fd, l->pol.max_size, d->sha256, &size) < 0) {
+	if (r < 0) {
 		d->out = OUT_ALLOW;
 		d->why = "unreadable";
 		return;
@@ -235,6 +240,27 @@ static void decide(struct loop *l, const struct fan_event *ev, const struct stat
 		return;
 	}
 	decide_cached(l, d);
+}
+
+static int hash_inline(struct loop *l, int fd, struct decision *d)
+{
+	uint64_t size;
+
+	return hash_fd_sha256(fd, l->pol.max_size, d->sha256, &size);
+}
+
+static void decide(struct loop *l, const struct fan_event *ev, const struct stat *st,
+		   const char *path, struct decision *d)
+{
+	d->ignore_mask = FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM;
+	if (!decide_scope(l, ev, st, path, d))
+		return;
+	if ((uint64_t)st->st_size > HASH_INLINE_MAX && l->hasher && l->n_held < HELD_MAX) {
+		d->out = OUT_HASH;
+		d->why = "hashing";
+		return;
+	}
+	decide_digest(l, d, hash_inline(l, ev->fd, d));
 }
 
 static void pending_fill(struct pending *p, const struct fan_event *ev, const struct stat *st,
@@ -267,16 +293,19 @@ static void pending_add(struct agent *a, const struct pending *p)
 	pthread_mutex_unlock(&a->lock);
 }
 
-static void stats_decided(struct agent *a, const struct decision *d, uint64_t ns)
+/* after_hash: the second half of an event counted (and held) when it came. */
+static void stats_decided(struct agent *a, const struct decision *d, uint64_t ns,
+			  bool after_hash)
 {
 	struct agent_stats *st = &a->st;
 
 	pthread_mutex_lock(&a->lock);
-	st->events++;
+	if (!after_hash)
+		st->events++;
 	if (d->out == OUT_DENY)
 		st->denied++;
-	else if (d->out == OUT_HOLD)
-		st->held++;
+	else if (d->out == OUT_HOLD || d->out == OUT_HASH)
+		st->held += !after_hash;
 	else
 		st->allowed++;
 	if (d->known_threat || (d->why && strcmp(d->why, "cached clean") == 0))
@@ -285,7 +314,7 @@ static void stats_decided(struct agent *a, const struct decision *d, uint64_t ns
 		st->trusted++;
 	if (d->scan)
 		st->submitted++;
-	if (d->out != OUT_HOLD)
+	if (d->out != OUT_HOLD && d->out != OUT_HASH)
 		st->decide_ns[st->n_decide++ % ARRAY_SIZE(st->decide_ns)] = ns;
 	pthread_mutex_unlock(&a->lock);
 }
@@ -303,20 +332,42 @@ static void loop_hold(struct loop *l, const struct fan_event *ev, const struct p
 		return;
 	}
 	h = &l->held[l->n_held++];
-	*h = (struct held){.fd = ev->fd, .pid = ev->pid, .p = *p};
+	*h = (struct held){.fd = ev->fd, .pid = ev->pid, .exec = ev->exec, .p = *p};
 	h->deadline_ns = now_ns() + (uint64_t)l->pol.deadline_ms * 1000000ull;
 	snprintf(h->sha256, sizeof(h->sha256), "%s", p->sha256);
 }
 
+/* Held while a hasher thread reads it; -EAGAIN when the hasher is full (hash inline). */
+static int loop_hash(struct loop *l, const struct fan_event *ev, const struct pending *p,
+		     uint64_t t0)
+{
+	struct held *h;
+	int fd;
+
+	if (l->n_held >= HELD_MAX)
+		return -EAGAIN;
+	fd = fcntl(ev->fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return neg_errno();
+	if (hasher_submit(l->hasher, ++l->next_id, fd, l->pol.max_size) < 0) {
+		close(fd);
+		return -EAGAIN;
+	}
+	loop_hold(l, ev, p); /* decide() saw room */
+	h = &l->held[l->n_held - 1];
+	h->hashing = true;
+	h->id = l->next_id;
+	h->t0_ns = t0;
+	return 0;
+}
+
 /* After the answer: the scan job, the pending record, the report and the log. */
-static void loop_after(struct loop *l, const struct fan_event *ev, const struct stat *st,
-		       const char *path, const struct decision *d, int scan_fd)
+static void loop_after(struct loop *l, struct pending p, bool exec, const struct decision *d,
+		       int scan_fd)
 {
 	struct agent *a = l->a;
-	struct pending p;
 	char esc[512];
 
-	pending_fill(&p, ev, st, path, d);
 	if (d->scan) {
 		struct job j = {.kind = JOB_SCAN, .fd = scan_fd, .priority = d->out == OUT_HOLD,
 				.p = p};
@@ -334,9 +385,9 @@ static void loop_after(struct loop *l, const struct fan_event *ev, const struct 
 		agent_report(a, &p, vc_verdict_name(d->v.verdict),
 			     d->out == OUT_DENY ? "deny" : "allow",
 			     l->pol.mode == POLICY_AUDIT ? "audit" : "ok", "known threat");
-	escape_printable(path, strlen(path), esc, sizeof(esc));
-	log_debug("agent: pid %d %s '%s': %s (%s)", (int)ev->pid, ev->exec ? "exec" : "open",
-		  esc, d->out == OUT_DENY ? "deny" : d->out == OUT_HOLD ? "hold" : "allow",
+	escape_printable(p.path, strlen(p.path), esc, sizeof(esc));
+	log_debug("agent: pid %d %s '%s': %s (%s)", (int)p.pids[0], exec ? "exec" : "open", esc,
+		  d->out == OUT_DENY ? "deny" : d->out == OUT_HOLD ? "hold" : "allow",
 		  d->why ? d->why : "");
 }
 
@@ -348,6 +399,7 @@ static void loop_event(void *userdata, const struct fan_event *ev)
 	char path[PATH_MAX];
 	uint64_t t0 = now_ns();
 	int scan_fd = -1;
+	struct pending p;
 	struct stat st;
 
 	/* Our own accesses (the bridge, quarantine, IOC scans) never wait for us. */
@@ -358,23 +410,80 @@ static void loop_event(void *userdata, const struct fan_event *ev)
 		return;
 	}
 	decide(l, ev, &st, path, &d);
+	if (d.out == OUT_HASH) {
+		pending_fill(&p, ev, &st, path, &d);
+		if (loop_hash(l, ev, &p, t0) == 0) {
+			stats_decided(a, &d, 0, false);
+			return;
+		}
+		decide_digest(l, &d, hash_inline(l, ev->fd, &d));
+	}
 	if (d.out == OUT_ALLOW_IGNORE)
 		fan_ignore(a->fan_fd, ev->fd, d.ignore_mask);
 	if (d.out != OUT_HOLD)
 		fan_answer(a->fan_fd, ev->fd, d.out != OUT_DENY);
-	stats_decided(a, &d, now_ns() - t0);
+	stats_decided(a, &d, now_ns() - t0, false);
 
+	pending_fill(&p, ev, &st, path, &d);
 	if (d.scan)
 		scan_fd = d.out == OUT_HOLD ? fcntl(ev->fd, F_DUPFD_CLOEXEC, 3) : ev->fd;
-	if (d.out == OUT_HOLD) {
-		struct pending p;
-
-		pending_fill(&p, ev, &st, path, &d);
+	if (d.out == OUT_HOLD)
 		loop_hold(l, ev, &p);
-	}
-	loop_after(l, ev, &st, path, &d, scan_fd);
+	loop_after(l, p, ev->exec, &d, scan_fd);
 	if (d.out != OUT_HOLD && scan_fd != ev->fd)
 		close(ev->fd);
+}
+
+/* A digest is back: the rest of decide(), then the answer, as loop_event gives it. */
+static void loop_hashed(struct loop *l, const struct hash_result *res)
+{
+	struct agent *a = l->a;
+	struct decision d = {.ignore_mask = FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM};
+	struct held *h = NULL;
+	struct pending p;
+	bool exec;
+	size_t i;
+
+	for (i = 0; i < l->n_held && !h; i++)
+		if (l->held[i].hashing && l->held[i].id == res->id)
+			h = &l->held[i];
+	if (!h) { /* the deadline answered it meanwhile */
+		close(res->fd);
+		return;
+	}
+	p = h->p;
+	d.document = p.document;
+	snprintf(d.sha256, sizeof(d.sha256), "%s", res->sha256);
+	decide_digest(l, &d, res->r);
+	snprintf(p.sha256, sizeof(p.sha256), "%s", d.sha256);
+	stats_decided(a, &d, now_ns() - h->t0_ns, true);
+	if (d.out == OUT_HOLD) {
+		/* Now it waits for its verdict, with the deadline it had from the start. */
+		h->hashing = false;
+		h->p = p;
+		snprintf(h->sha256, sizeof(h->sha256), "%s", p.sha256);
+		loop_after(l, p, h->exec, &d, res->fd);
+		return;
+	}
+	if (d.out == OUT_ALLOW_IGNORE)
+		fan_ignore(a->fan_fd, h->fd, d.ignore_mask);
+	fan_answer(a->fan_fd, h->fd, d.out != OUT_DENY);
+	close(h->fd);
+	exec = h->exec;
+	*h = l->held[--l->n_held];
+	if (!d.scan)
+		close(res->fd);
+	loop_after(l, p, exec, &d, d.scan ? res->fd : -1);
+}
+
+static void loop_hashes(struct loop *l)
+{
+	struct hash_result res[16];
+	size_t n;
+
+	while ((n = hasher_take(l->hasher, res, ARRAY_SIZE(res))) > 0)
+		for (size_t i = 0; i < n; i++)
+			loop_hashed(l, &res[i]);
 }
 
 /* --- held events --- */
@@ -398,7 +507,7 @@ static void held_check(struct loop *l)
 		struct vc_entry v;
 		unsigned acts;
 
-		if (vcache_get(l->a->vc, h.sha256, &v) < 0 || v.verdict == VC_UNKNOWN) {
+		if (h.hashing || vcache_get(l->a->vc, h.sha256, &v) < 0 || v.verdict == VC_UNKNOWN) {
 			i++;
 			continue;
 		}
@@ -417,6 +526,7 @@ static void held_check(struct loop *l)
 static uint64_t held_expire(struct loop *l)
 {
 	uint64_t now = now_ns(), next = 0;
+	bool allow;
 
 	for (size_t i = 0; i < l->n_held;) {
 		struct held h = l->held[i];
@@ -427,12 +537,15 @@ static uint64_t held_expire(struct loop *l)
 			i++;
 			continue;
 		}
-		held_answer(l, i, !l->pol.fail_closed, false);
+		/* Only block mode waits for verdicts; a hash that overran is allowed elsewhere. */
+		allow = !l->pol.fail_closed || (h.hashing && l->pol.mode != POLICY_BLOCK);
+		held_answer(l, i, allow, false);
 		pthread_mutex_lock(&l->a->lock);
 		l->a->st.timeouts++;
 		pthread_mutex_unlock(&l->a->lock);
-		agent_report(l->a, &h.p, "unknown", l->pol.fail_closed ? "deny" : "allow",
-			     "deadline", "no verdict before the deadline");
+		agent_report(l->a, &h.p, "unknown", allow ? "allow" : "deny", "deadline",
+			     h.hashing ? "not hashed before the deadline: not scanned"
+				       : "no verdict before the deadline");
 	}
 	return next;
 }
@@ -544,6 +657,13 @@ static int loop_setup(struct loop *l)
 	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->timer_fd, &e);
 	e.data.fd = l->sig_fd;
 	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->sig_fd, &e);
+	if (hasher_new(HASH_THREADS, HELD_MAX, &l->hasher) < 0) {
+		log_warn("agent: no hashing threads: large files are hashed on the decision loop");
+		l->hasher = NULL;
+	} else {
+		e.data.fd = hasher_fd(l->hasher);
+		epoll_ctl(l->ep, EPOLL_CTL_ADD, e.data.fd, &e);
+	}
 	return 0;
 }
 
@@ -551,6 +671,7 @@ static void loop_teardown(struct loop *l)
 {
 	if (l->held)
 		held_release_all(l);
+	hasher_free(l->hasher); /* after the answers: a hash may take a moment to end */
 	free(l->held);
 	closep(&l->ep);
 	closep(&l->timer_fd);
@@ -617,6 +738,8 @@ int agent_run(struct agent *a)
 				loop_wake(&l);
 			} else if (fd == l.sig_fd) {
 				running = loop_signal(&l);
+			} else if (l.hasher && fd == hasher_fd(l.hasher)) {
+				loop_hashes(&l);
 			}
 		}
 		held_arm(&l, held_expire(&l));

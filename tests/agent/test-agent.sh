@@ -21,7 +21,7 @@ orig=$work/orig   # originals, never executable, outside the watched mounts
 state=$work/state
 sock=$work/agent.sock
 mkdir -p "$watch" "$docs" "$orig" "$work/dpkg/info"
-mount -t tmpfs -o size=64m,mode=0755 sandtrap-test-watch "$watch"
+mount -t tmpfs -o size=256m,mode=0755 sandtrap-test-watch "$watch"
 mount -t tmpfs -o size=16m,mode=0755 sandtrap-test-docs "$docs"
 server_pid=
 agent_pid=
@@ -227,6 +227,24 @@ check "the kill and the quarantine are reported to the server" \
 	bash -c "curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/actions' | jq -e '[.[] | .action] | (index(\"kill\") != null) and (index(\"quarantine\") != null)'"
 check "a copy elsewhere is now denied on access, in any mode" \
 	bash -c "cp $orig/sleeper.sh $watch/copy.sh && chmod +x $watch/copy.sh && ! $watch/copy.sh"
+
+# --- large files are hashed off the decision loop: others do not wait for them ---
+# Three 60 MiB programs (under max_size) take the loop 100 ms or more to hash one after
+# the other; a small program started just after them must not wait for that.
+for i in 1 2 3; do make_unknown_elf "$watch/large$i" && head -c 60M /dev/zero >>"$watch/large$i"; done
+make_unknown_elf "$watch/small"
+ms() { echo $(($(date +%s%N) / 1000000)); }
+large_pids=()
+for i in 1 2 3; do "$watch/large$i" & large_pids+=($!); done
+sleep 0.01
+small_start=$(ms)
+"$watch/small"
+small_took=$(($(ms) - small_start))
+large_ok=0
+for p in "${large_pids[@]}"; do wait "$p" && large_ok=$((large_ok + 1)); done
+check "large unknown programs run (allow-and-scan)" test "$large_ok" = 3
+check "a small program started after them is decided at once (${small_took} ms)" \
+	test "$small_took" -lt 40
 stop_agent
 check "no sanitizer reported anything (agent, server)" \
 	bash -c "! grep -l 'Sanitizer\|runtime error' $work/agent.log $work/server.log"

@@ -56,7 +56,7 @@ static const struct setting settings[] = {
 	U("clean-ttl", clean_ttl_sec, 0, 365ull * 86400,
 	  "seconds a clean verdict stays fresh (86400)"),
 	U("max-object", object_max, 1, 4ull << 30, "largest object in bytes (104857600)"),
-	U("max-connections", max_connections, 1, 65536, "open connections at most (256)"),
+	U("max-connections", max_connections, 1, 65536, "open connections at most (4096)"),
 	U("connection-timeout", connection_timeout, 1, 3600,
 	  "idle seconds before a connection is closed (30)"),
 	U("request-timeout", request_timeout, 1, 3600,
@@ -108,7 +108,7 @@ static void config_defaults(struct server_config *c)
 		.default_timeout = 30,
 		.clean_ttl_sec = 86400,
 		.object_max = 100ull << 20,
-		.max_connections = 256,
+		.max_connections = 4096,
 		.connection_timeout = 30,
 		.request_timeout = 120,
 	};

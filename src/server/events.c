@@ -60,7 +60,7 @@ int server_event_add(struct server *srv, int64_t agent_id, struct json_object *o
 		         strerror(-r));
 	json_object_put(o);
 	if (r >= 0)
-		http_events_notify();
+		http_events_notify(agent_id);
 	return r;
 }
 

@@ -90,6 +90,7 @@ struct request {
 	bool answered;
 	bool waiting;               /* a long poll: wait_until is set */
 	int64_t wait_until;         /* when it answers with no events: now_ms() */
+	int64_t wait_agent;         /* whose events it waits for */
 	struct request *wait_next; /* in the list of suspended long polls */
 	/* multipart/form-data: the object is the field named "file" (MULTIPART_FIELD) */
 	struct server *srv;
@@ -685,9 +686,10 @@ static void route_detections(struct server *srv, struct request *req, struct rep
 
 /*
  * Long polls waiting for events: their connections are suspended (no thread is held) and
- * listed here. A new event resumes all of them, each looks again; a timer thread resumes
- * those whose wait has passed. generation counts the notifications, so a poll that found
- * nothing can tell whether an event came before it was listed.
+ * listed here. A new event resumes those it is for (one agent's, or all for an event to
+ * every agent), each looks again; a timer thread resumes those whose wait has passed.
+ * generation counts the notifications, so a poll that found nothing can tell whether an
+ * event came before it was listed (any event: at worst it looks once more).
  */
 static struct {
 	pthread_mutex_t lock;
@@ -709,15 +711,18 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Under waiters.lock: resume the polls whose wait ends by `now`, or all when now is 0. */
-static void waiters_resume_locked(int64_t now)
+/*
+ * Under waiters.lock: resume the polls whose wait ends by `now` (0: any), waiting for
+ * agent's events (0: any agent).
+ */
+static void waiters_resume_locked(int64_t now, int64_t agent)
 {
 	struct request **p = &waiters.head;
 
 	while (*p) {
 		struct request *r = *p;
 
-		if (now && r->wait_until > now) {
+		if ((now && r->wait_until > now) || (agent && r->wait_agent != agent)) {
 			p = &r->wait_next;
 			continue;
 		}
@@ -727,11 +732,11 @@ static void waiters_resume_locked(int64_t now)
 	}
 }
 
-void http_events_notify(void)
+void http_events_notify(int64_t agent_id)
 {
 	pthread_mutex_lock(&waiters.lock);
 	waiters.generation++;
-	waiters_resume_locked(0);
+	waiters_resume_locked(0, agent_id);
 	pthread_mutex_unlock(&waiters.lock);
 }
 
@@ -777,7 +782,7 @@ static void *waiters_run(void *arg)
 		int64_t now = now_ms(), next = now + EVENTS_WAIT_MAX * 1000;
 		struct timespec ts;
 
-		waiters_resume_locked(now);
+		waiters_resume_locked(now, 0);
 		for (struct request *r = waiters.head; r; r = r->wait_next)
 			next = MIN(next, r->wait_until);
 		ts = (struct timespec){.tv_sec = next / 1000, .tv_nsec = next % 1000 * 1000000};
@@ -789,7 +794,7 @@ static void *waiters_run(void *arg)
 		store_events_prune(waiters.srv->store, pruned - SERVER_EVENTS_KEEP_SEC, NULL);
 		pthread_mutex_lock(&waiters.lock);
 	}
-	waiters_resume_locked(0);
+	waiters_resume_locked(0, 0);
 	pthread_mutex_unlock(&waiters.lock);
 	return NULL;
 }
@@ -1182,6 +1187,7 @@ static void route_agent_events(struct server *srv, struct request *req, struct r
 			return reply_events(rep, NULL, 0, last);
 		req->waiting = true;
 		req->wait_until = now_ms() + wait * 1000;
+		req->wait_agent = a.id;
 	}
 	do {
 		generation = waiters_generation();

@@ -24,6 +24,7 @@
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -232,6 +233,29 @@ static int http_main(struct daemon_state *d, int sock, int sigfd, pid_t parent)
 	return r;
 }
 
+/*
+ * Every connection is a descriptor, and the store, uploads and the detonator's jobs need
+ * some more: raise the soft limit (the usual default is 1,024), and the hard one where
+ * that is allowed, rather than have clients wait in the listen queue.
+ */
+static void daemon_files_limit(const struct server_config *cfg)
+{
+	rlim_t want = (rlim_t)cfg->max_connections + 256;
+	struct rlimit rl, up;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	up = (struct rlimit){.rlim_cur = want, .rlim_max = MAX(rl.rlim_max, want)};
+	if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+		return;
+	up = (struct rlimit){.rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max};
+	if (rl.rlim_max > rl.rlim_cur)
+		setrlimit(RLIMIT_NOFILE, &up);
+	log_warn("sandtrapd: the open-file limit is %llu, under the %llu that max-connections "
+		 "needs: raise it (LimitNOFILE=, ulimit -n)",
+		 (unsigned long long)up.rlim_cur, (unsigned long long)want);
+}
+
 /* DATA/sandtrapd.pid names the process that `sandtrap rules install` sends SIGHUP to. */
 static void daemon_pidfile(const struct daemon_state *d, bool create)
 {
@@ -322,6 +346,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	umask(0077);
+	daemon_files_limit(&d.cfg);
 	if (daemon_listen(&d.cfg, &d.listen_fd) < 0 ||
 	    privdrop_user_resolve(d.cfg.user, &d.uid, &d.gid) < 0 ||
 	    privdrop_data_dir(d.cfg.data_dir, d.uid, d.gid) < 0 || daemon_load(&d) < 0)

@@ -115,5 +115,5 @@ void server_event_verdict(struct server *srv, const struct store_submission *sub
 			  const struct store_verdict *v);
 /* Every detection after id since, as an event for every agent. */
 void server_event_detections(struct server *srv, int64_t since);
-/* Waiting event requests (long polls) look at the events again. */
-void http_events_notify(void);
+/* Waiting event requests (long polls) of agent_id, or of every agent for 0, look again. */
+void http_events_notify(int64_t agent_id);

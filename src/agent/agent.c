@@ -79,6 +79,8 @@ int agent_init(struct agent *a, const struct agent_config *cfg)
 	*a = (struct agent){.cfg = cfg, .fan_fd = -1, .wake_fd = -1};
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->work, NULL);
+	pthread_mutex_init(&a->bridge_lock, NULL);
+	pthread_cond_init(&a->bridge_cond, NULL);
 	policy_init(&a->pol);
 	if (gethostname(a->hostname, sizeof(a->hostname) - 1) < 0)
 		snprintf(a->hostname, sizeof(a->hostname), "unknown");

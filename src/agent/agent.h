@@ -90,7 +90,11 @@ struct agent {
 	struct pkgtrust *pt;
 	struct spool *spool;
 	struct bridge *bridge;
-	struct uplink *bridge_uplink; /* the bridge thread's own connection */
+	/* The bridge checkers' connections, one each, lent under bridge_lock. */
+	struct uplink *bridge_uplinks[BRIDGE_CHECKERS];
+	bool bridge_lent[BRIDGE_CHECKERS];
+	pthread_mutex_t bridge_lock;
+	pthread_cond_t bridge_cond;
 	int fan_fd;
 	int wake_fd; /* eventfd: verdicts arrived (held events), marks to redo */
 	bool stopping;

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One thread, one poll() over the listening socket, a wake-up eventfd and every client.
- * Sockets are non-blocking: a client that does not read its answers stops being read
- * (its pending output is bounded), one that sends nothing for IDLE_SEC is closed, and a
- * line longer than LINE_MAX ends the connection. Nothing here waits for a single client.
+ * One thread, one poll() over the listening socket, a wake-up eventfd, the checkers'
+ * eventfd and every client. Sockets are non-blocking: a client that does not read its
+ * answers stops being read (its pending output is bounded), one that sends nothing for
+ * IDLE_SEC is closed, and a line longer than LINE_MAX ends the connection. Nothing here
+ * waits for a single client.
+ *
+ * Checks hash files and may ask the server, so they run on CHECKERS threads of their
+ * own: a slow check delays its own client only. A client has one check in flight at a
+ * time (its next lines wait), so its answers come in the order it asked.
  */
 #include "bridge.h"
 
@@ -32,6 +37,7 @@
 #define JSON_DEPTH     8
 #define GROUPS_MAX     1024
 #define CHECK_PATH_MAX 4096
+#define CHECKERS       BRIDGE_CHECKERS
 
 struct client {
 	int fd;
@@ -40,8 +46,19 @@ struct client {
 	char *out;
 	size_t out_len, out_cap;
 	time_t last;
-	bool eof;     /* the client shut its side: answer what it sent, then close */
-	bool closing; /* answer what is queued, then close */
+	uint64_t serial; /* which client a check's answer is for (slots move) */
+	bool busy;       /* a check of its runs on a checker */
+	bool eof;        /* the client shut its side: answer what it sent, then close */
+	bool closing;    /* answer what is queued, then close */
+};
+
+/* A check handed to the checkers, and its answer on the way back. */
+struct check {
+	uint64_t serial;
+	struct json_object *id; /* the request's, held (only the bridge thread touches it) */
+	char *path, *sha256;
+	int r;
+	struct bridge_answer a;
 };
 
 struct bridge {
@@ -54,6 +71,18 @@ struct bridge {
 	pthread_t thread;
 	struct client clients[CLIENTS_MAX];
 	size_t n_clients;
+	uint64_t next_serial;
+
+	/* Rings of CLIENTS_MAX: one check per client at most, so neither fills. */
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	struct check todo[CLIENTS_MAX], done[CLIENTS_MAX];
+	size_t todo_head, n_todo, done_head, n_done;
+	size_t in_flight; /* queued, running or done and not yet answered */
+	bool stopping;
+	int done_fd; /* eventfd: answers in done */
+	pthread_t checkers[CHECKERS];
+	unsigned n_checkers;
 };
 
 /* ---- who may connect ---- */
@@ -216,33 +245,104 @@ static const char *check_request_error(const char *path, const char *sha)
 	return NULL;
 }
 
+static void check_free(struct check *k)
+{
+	json_object_put(k->id);
+	free(k->path);
+	free(k->sha256);
+	*k = (struct check){0};
+}
+
 static void op_check(struct bridge *b, struct client *c, struct json_object *req,
                      struct json_object *id)
 {
 	const char *path = str_or_null_field(req, "path"), *sha = str_or_null_field(req, "sha256");
 	const char *bad = check_request_error(path, sha);
-	struct bridge_answer a = {0};
-	struct json_object *o;
-	char err[160];
-	int r;
+	struct check k = {.serial = c->serial};
 
 	if (bad) {
 		client_error(c, id, bad);
 		return;
 	}
-	r = b->fn(b->userdata, path, sha, &a);
-	a.verdict[sizeof(a.verdict) - 1] = '\0';
-	if (r >= 0 && !verdict_valid(a.verdict))
+	k.id = json_object_get(id);
+	k.path = path ? strdup(path) : NULL;
+	k.sha256 = sha ? strdup(sha) : NULL;
+	if ((path && !k.path) || (sha && !k.sha256)) {
+		check_free(&k);
+		client_error(c, id, "check failed: out of memory");
+		return;
+	}
+	/* Clients that left keep their checks running: the rings are bounded all the same. */
+	if (b->in_flight == CLIENTS_MAX) {
+		check_free(&k);
+		client_error(c, id, "check failed: too many checks at once, ask again");
+		return;
+	}
+	b->in_flight++;
+	pthread_mutex_lock(&b->lock);
+	b->todo[(b->todo_head + b->n_todo) % CLIENTS_MAX] = k;
+	b->n_todo++;
+	pthread_cond_signal(&b->work);
+	pthread_mutex_unlock(&b->lock);
+	c->busy = true;
+}
+
+/* On the bridge thread: the answer of a check, to its client if it is still here. */
+static void check_answer(struct bridge *b, struct check *k)
+{
+	struct client *c = NULL;
+	struct json_object *o;
+	char err[160];
+	int r = k->r;
+
+	for (size_t i = 0; i < b->n_clients && !c; i++)
+		if (b->clients[i].serial == k->serial)
+			c = &b->clients[i];
+	if (!c)
+		return;
+	c->busy = false;
+	k->a.verdict[sizeof(k->a.verdict) - 1] = '\0';
+	if (r >= 0 && !verdict_valid(k->a.verdict))
 		r = -EPROTO;
 	if (r < 0) {
 		snprintf(err, sizeof(err), "check failed: %s", strerror(-r));
-		client_error(c, id, err);
-		return;
+		client_error(c, k->id, err);
+	} else {
+		o = answer_json(k->id, &k->a);
+		if (o)
+			client_queue(c, o);
+		json_object_put(o);
 	}
-	o = answer_json(id, &a);
-	if (o)
-		client_queue(c, o);
-	json_object_put(o);
+}
+
+static void *checker_main(void *arg)
+{
+	struct bridge *b = arg;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		struct check k;
+		uint64_t one = 1;
+
+		while (!b->n_todo && !b->stopping)
+			pthread_cond_wait(&b->work, &b->lock);
+		if (b->stopping)
+			break;
+		k = b->todo[b->todo_head];
+		b->todo_head = (b->todo_head + 1) % CLIENTS_MAX;
+		b->n_todo--;
+		pthread_mutex_unlock(&b->lock);
+
+		k.r = b->fn(b->userdata, k.path, k.sha256, &k.a);
+
+		pthread_mutex_lock(&b->lock);
+		b->done[(b->done_head + b->n_done) % CLIENTS_MAX] = k;
+		b->n_done++;
+		if (write(b->done_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			log_warn_errno(neg_errno(), "bridge: eventfd");
+	}
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
 }
 
 static void op_ping(struct bridge *b, struct client *c, struct json_object *req,
@@ -356,6 +456,7 @@ static bool client_accept(struct bridge *b)
 	c = &b->clients[b->n_clients++];
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	c->serial = ++b->next_serial;
 	c->last = time(NULL);
 	return true;
 }
@@ -367,7 +468,7 @@ static void client_lines(struct bridge *b, struct client *c)
 
 	if (c->closing)
 		return;
-	while (!c->closing && c->out_len < OUT_HIGH) {
+	while (!c->closing && !c->busy && c->out_len < OUT_HIGH) {
 		char *nl = memchr(c->in + off, '\n', c->in_len - off);
 		size_t n;
 
@@ -437,20 +538,50 @@ static bool client_serve(struct bridge *b, struct client *c, short revents, time
 		return false;
 	if ((revents & POLLOUT) && !client_write(c))
 		return false;
-	/* Lines left waiting while output was over the mark. */
+	/* Lines left waiting while output was over the mark, or behind a check. */
 	if (!(revents & POLLIN) && c->out_len < OUT_HIGH && c->in_len)
 		client_lines(b, c);
 	if ((revents & (POLLIN | POLLHUP)) && !client_read(b, c))
 		return false;
+	if (c->busy) /* its answer is on the way */
+		return true;
 	if (c->out_len == 0 && (c->closing || (c->eof && !memchr(c->in, '\n', c->in_len))))
 		return false;
 	return now - c->last < IDLE_SEC;
 }
 
+/* The checkers' answers: each to its client, whose waiting lines then go on. */
+static void checks_done(struct bridge *b)
+{
+	uint64_t count;
+
+	if (read(b->done_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_warn_errno(neg_errno(), "bridge: eventfd");
+	for (;;) {
+		struct check k;
+
+		pthread_mutex_lock(&b->lock);
+		if (!b->n_done) {
+			pthread_mutex_unlock(&b->lock);
+			return;
+		}
+		k = b->done[b->done_head];
+		b->done_head = (b->done_head + 1) % CLIENTS_MAX;
+		b->n_done--;
+		pthread_mutex_unlock(&b->lock);
+		b->in_flight--;
+		check_answer(b, &k);
+		for (size_t i = 0; i < b->n_clients; i++)
+			if (b->clients[i].serial == k.serial)
+				client_lines(b, &b->clients[i]);
+		check_free(&k);
+	}
+}
+
 static void *bridge_thread(void *arg)
 {
 	struct bridge *b = arg;
-	struct pollfd pfd[CLIENTS_MAX + 2];
+	struct pollfd pfd[CLIENTS_MAX + 3];
 
 	for (;;) {
 		size_t n = b->n_clients;
@@ -458,19 +589,22 @@ static void *bridge_thread(void *arg)
 
 		pfd[0] = (struct pollfd){.fd = b->wake_fd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = b->listen_fd, .events = POLLIN};
+		pfd[2] = (struct pollfd){.fd = b->done_fd, .events = POLLIN};
 		for (size_t i = 0; i < n; i++)
-			pfd[i + 2] = (struct pollfd){.fd = b->clients[i].fd,
+			pfd[i + 3] = (struct pollfd){.fd = b->clients[i].fd,
 			                             .events = client_events(&b->clients[i])};
-		if (poll(pfd, n + 2, 1000) < 0 && errno != EINTR) {
+		if (poll(pfd, n + 3, 1000) < 0 && errno != EINTR) {
 			log_errno(neg_errno(), "bridge: poll");
 			break;
 		}
 		if (pfd[0].revents)
 			break;
+		if (pfd[2].revents)
+			checks_done(b);
 		now = time(NULL);
 		/* Backwards, so closing (which moves the last client into the hole) is safe. */
 		for (size_t i = n; i-- > 0;)
-			if (!client_serve(b, &b->clients[i], pfd[i + 2].revents, now))
+			if (!client_serve(b, &b->clients[i], pfd[i + 3].revents, now))
 				client_close(b, i);
 		/* A burst of connections in one round, but never an endless one. */
 		for (unsigned k = 0; (pfd[1].revents & POLLIN) && k < CLIENTS_MAX; k++)
@@ -536,10 +670,27 @@ static int bridge_listen(struct bridge *b)
 	return 0;
 }
 
+/* The checkers end after the check each is running (a few seconds at most). */
+static void checkers_stop(struct bridge *b)
+{
+	pthread_mutex_lock(&b->lock);
+	b->stopping = true;
+	pthread_cond_broadcast(&b->work);
+	pthread_mutex_unlock(&b->lock);
+	for (unsigned i = 0; i < b->n_checkers; i++)
+		pthread_join(b->checkers[i], NULL);
+	b->n_checkers = 0;
+	for (; b->n_todo; b->n_todo--, b->todo_head = (b->todo_head + 1) % CLIENTS_MAX)
+		check_free(&b->todo[b->todo_head]);
+	for (; b->n_done; b->n_done--, b->done_head = (b->done_head + 1) % CLIENTS_MAX)
+		check_free(&b->done[b->done_head]);
+}
+
 static void bridge_free(struct bridge *b)
 {
 	struct stat st;
 
+	checkers_stop(b);
 	for (size_t i = b->n_clients; i-- > 0;)
 		client_close(b, i);
 	if (b->listen_fd >= 0) {
@@ -549,6 +700,10 @@ static void bridge_free(struct bridge *b)
 	}
 	if (b->wake_fd >= 0)
 		close(b->wake_fd);
+	if (b->done_fd >= 0)
+		close(b->done_fd);
+	pthread_cond_destroy(&b->work);
+	pthread_mutex_destroy(&b->lock);
 	free(b->path);
 	free(b);
 }
@@ -561,7 +716,9 @@ int bridge_start(const char *socket_path, gid_t gid, bridge_check_fn fn, void *u
 
 	if (!b)
 		return -ENOMEM;
-	b->listen_fd = b->wake_fd = -1;
+	b->listen_fd = b->wake_fd = b->done_fd = -1;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->work, NULL);
 	b->gid = gid;
 	b->fn = fn;
 	b->userdata = userdata;
@@ -571,13 +728,21 @@ int bridge_start(const char *socket_path, gid_t gid, bridge_check_fn fn, void *u
 		goto fail;
 	}
 	b->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (b->wake_fd < 0) {
+	b->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (b->wake_fd < 0 || b->done_fd < 0) {
 		r = log_errno(neg_errno(), "bridge: eventfd");
 		goto fail;
 	}
 	r = bridge_listen(b);
 	if (r < 0)
 		goto fail;
+	for (; b->n_checkers < CHECKERS; b->n_checkers++) {
+		r = -pthread_create(&b->checkers[b->n_checkers], NULL, checker_main, b);
+		if (r < 0) {
+			log_errno(r, "bridge: checker thread");
+			goto fail;
+		}
+	}
 	r = -pthread_create(&b->thread, NULL, bridge_thread, b);
 	if (r < 0) {
 		log_errno(r, "bridge: thread");

@@ -3,7 +3,7 @@
  * The bridge for other endpoint products: a Unix stream socket speaking JSON lines
  * (docs/agent-bridge.md). A request {"op":"check","path":P} or {"op":"check","sha256":H}
  * is answered {"verdict":"clean|suspicious|malicious|unknown", ...}. Only root and the
- * members of one configured group may connect (SO_PEERCRED). Runs on a thread of its own.
+ * members of one configured group may connect (SO_PEERCRED). Runs on threads of its own.
  */
 #pragma once
 
@@ -18,9 +18,11 @@ struct bridge_answer {
 };
 
 /*
- * Called on the bridge's thread: exactly one of path and sha256 is set. Returns >= 0 with
- * *ret filled, or -errno (the client gets an error line).
+ * Called on one of the bridge's checker threads, several at once (BRIDGE_CHECKERS):
+ * exactly one of path and sha256 is set. Returns >= 0 with *ret filled, or -errno (the
+ * client gets an error line).
  */
+#define BRIDGE_CHECKERS 4
 typedef int (*bridge_check_fn)(void *userdata, const char *path, const char *sha256,
 			       struct bridge_answer *ret);
 

@@ -24,17 +24,47 @@ static void answer_from(struct bridge_answer *ret, const struct vc_entry *v)
 	snprintf(ret->threat, sizeof(ret->threat), "%s", v->threat);
 }
 
+/* A connection of the checkers' own: one each, so their questions to the server overlap. */
+static int uplink_borrow(struct agent *a)
+{
+	int k = -1;
+
+	if (!a->bridge_uplinks[0])
+		return -ENOTCONN;
+	pthread_mutex_lock(&a->bridge_lock);
+	for (;;) {
+		for (int i = 0; i < BRIDGE_CHECKERS && k < 0; i++)
+			if (a->bridge_uplinks[i] && !a->bridge_lent[i])
+				k = i;
+		if (k >= 0)
+			break;
+		pthread_cond_wait(&a->bridge_cond, &a->bridge_lock);
+	}
+	a->bridge_lent[k] = true;
+	pthread_mutex_unlock(&a->bridge_lock);
+	return k;
+}
+
+static void uplink_return(struct agent *a, int k)
+{
+	pthread_mutex_lock(&a->bridge_lock);
+	a->bridge_lent[k] = false;
+	pthread_cond_signal(&a->bridge_cond);
+	pthread_mutex_unlock(&a->bridge_lock);
+}
+
 /* The server's verdict for sha256, cached here when it has one. */
 static int query_server(struct agent *a, const char *sha256, struct vc_entry *ret)
 {
 	struct json_object *o = NULL;
 	char path[128];
-	int r;
+	int r, k = uplink_borrow(a);
 
-	if (!a->bridge_uplink)
-		return -ENOTCONN;
+	if (k < 0)
+		return k;
 	snprintf(path, sizeof(path), "/api/v1/verdicts/%s", sha256);
-	r = uplink_call(a->bridge_uplink, "GET", path, NULL, QUERY_TIMEOUT_MS, &o);
+	r = uplink_call(a->bridge_uplinks[k], "GET", path, NULL, QUERY_TIMEOUT_MS, &o);
+	uplink_return(a, k);
 	if (r == 200 && o && agent_verdict_from_json(o, sha256, ret) == 0) {
 		vcache_put(a->vc, ret);
 		r = 0;

@@ -404,8 +404,8 @@ static int agent_main(struct options *o)
 		goto out;
 	/* Loading the package index and the cache leaves freed heap behind: give it back. */
 	malloc_trim(0);
-	if (!o->cfg.no_server)
-		uplink_new(&o->cfg.up, &a.bridge_uplink);
+	for (int i = 0; i < BRIDGE_CHECKERS && !o->cfg.no_server; i++)
+		uplink_new(&o->cfg.up, &a.bridge_uplinks[i]);
 	r = bridge_start(o->cfg.socket_path, o->cfg.socket_gid, agent_bridge_check, &a, &a.bridge);
 	if (r < 0)
 		log_warn_errno(r, "agent: no bridge socket at '%s'", o->cfg.socket_path);
@@ -427,7 +427,8 @@ static int agent_main(struct options *o)
 	pthread_join(listener, NULL);
 	pthread_join(watchdog, NULL);
 	agent_stats_write(&a);
-	uplink_free(a.bridge_uplink);
+	for (int i = 0; i < BRIDGE_CHECKERS; i++)
+		uplink_free(a.bridge_uplinks[i]);
 out:
 	agent_fini(&a);
 	return r;

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NOBODY     65534
@@ -39,6 +40,8 @@ static int stub_check(void *userdata, const char *path, const char *sha256,
 	struct fixture *f = userdata;
 
 	__atomic_add_fetch(&f->calls, 1, __ATOMIC_RELAXED);
+	if (path && strcmp(path, "/slow") == 0) /* a large file being hashed, a slow server */
+		usleep(1500 * 1000);
 	if (path && strcmp(path, "/missing") == 0)
 		return -ENOENT;
 	if (path && strcmp(path, "/liar") == 0) {
@@ -294,6 +297,81 @@ static void a_client_that_never_reads_does_not_block_others(void **state)
 	}
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Checks run beside the bridge's thread: one slow check delays its own client only. */
+static void a_slow_check_does_not_delay_other_clients(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_close_ int slow = connect_to(f->sock), fd = connect_to(f->sock);
+	const char req[] = "{\"op\":\"check\",\"path\":\"/slow\",\"id\":1}\n";
+	struct json_object *o;
+	char line[512];
+	int64_t t0 = now_ms();
+
+	assert_true(slow >= 0 && fd >= 0);
+	assert_int_equal(send(slow, req, sizeof(req) - 1, MSG_NOSIGNAL), sizeof(req) - 1);
+	usleep(100 * 1000);
+	for (unsigned i = 0; i < 5; i++) {
+		o = ask(fd, "{\"op\":\"check\",\"path\":\"/bin/true\"}");
+		assert_string_equal(field(o, "verdict"), "clean");
+		json_object_put(o);
+	}
+	assert_true(now_ms() - t0 < 1000);
+	assert_true(read_line(slow, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "\"clean\""));
+	assert_true(now_ms() - t0 >= 1500);
+}
+
+/* One client's lines are answered in the order it sent them, a slow check or not. */
+static void a_clients_answers_keep_its_order(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_close_ int fd = connect_to(f->sock);
+	const char reqs[] = "{\"op\":\"check\",\"path\":\"/slow\",\"id\":1}\n"
+			    "{\"op\":\"ping\",\"id\":2}\n"
+			    "{\"op\":\"check\",\"path\":\"/bin/true\",\"id\":3}\n";
+	char line[512];
+
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, reqs, sizeof(reqs) - 1, MSG_NOSIGNAL), sizeof(reqs) - 1);
+	for (int want = 1; want <= 3; want++) {
+		struct json_object *o, *id;
+
+		assert_true(read_line(fd, line, sizeof(line)) > 0);
+		o = json_tokener_parse(line);
+		assert_non_null(o);
+		assert_true(json_object_object_get_ex(o, "id", &id));
+		assert_int_equal(json_object_get_int(id), want);
+		json_object_put(o);
+	}
+}
+
+/* A client that leaves with its check running: the answer has nowhere to go, no harm. */
+static void a_client_gone_before_its_answer(void **state)
+{
+	struct fixture *f = *state;
+	int gone = connect_to(f->sock);
+	_cleanup_close_ int fd = connect_to(f->sock);
+	const char req[] = "{\"op\":\"check\",\"path\":\"/slow\",\"id\":1}\n";
+	struct json_object *o;
+
+	assert_true(gone >= 0 && fd >= 0);
+	assert_int_equal(send(gone, req, sizeof(req) - 1, MSG_NOSIGNAL), sizeof(req) - 1);
+	usleep(100 * 1000);
+	close(gone);
+	usleep(1600 * 1000);
+	o = ask(fd, "{\"op\":\"ping\"}");
+	assert_string_equal(field(o, "ok"), "true");
+	json_object_put(o);
+}
+
 static void many_clients_are_served(void **state)
 {
 	struct fixture *f = *state;
@@ -489,6 +567,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(the_65th_client_is_refused, setup, teardown),
 	        cmocka_unit_test_setup_teardown(socket_modes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(an_unauthorised_peer_is_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(a_slow_check_does_not_delay_other_clients, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(a_clients_answers_keep_its_order, setup, teardown),
+	        cmocka_unit_test_setup_teardown(a_client_gone_before_its_answer, setup, teardown),
 	        cmocka_unit_test_setup_teardown(members_of_the_group_are_let_in, setup_dir,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(stale_sockets_go_other_files_stay, setup_dir,

@@ -6,8 +6,9 @@
 #  - for comparison, the same fork+exec workload under ClamAV's on-access scanner
 #    (clamonacc and clamd from Debian, a private config, a local one-line signature
 #    file, prevention on), when clamonacc is installed (scripts/install-clamav).
-# Everything happens on a tmpfs mounted in a private mount namespace. No server is used:
-# objects wait in the spool, which does not change the decision path.
+# Everything happens on a tmpfs mounted in a private mount namespace. The server is a
+# loopback port where nothing listens: the agent has its connections set up as in
+# production, and objects wait in the spool, which does not change the decision path.
 # Usage: bench-agent.sh SANDTRAP_AGENT FORKEXEC CACHE_FILL
 set -u
 if [ -z "${SANDTRAP_BENCH_NS:-}" ]; then
@@ -39,7 +40,7 @@ sha=$(sha256sum "$work/watch/true" | cut -d' ' -f1)
 "$fill" "$work/state/verdicts.db" 100000 "$sha" >/dev/null || { echo "cache fill failed"; exit 1; }
 
 start_agent() {
-	"$agent" --watch "$work/watch" --mode "$1" --state "$work/state" --socket "$work/agent.sock" \
+	"$agent" --server http://127.0.0.1:9 --token bench --watch "$work/watch" --mode "$1" --state "$work/state" --socket "$work/agent.sock" \
 		--config /dev/null --foreground --log-level warning \
 		>>"$work/agent.log" 2>&1 &
 	agent_pid=$!

@@ -61,6 +61,8 @@ static const struct setting settings[] = {
 	  "idle seconds before a connection is closed (30)"),
 	U("request-timeout", request_timeout, 1, 3600,
 	  "seconds a request may take to arrive whole (120)"),
+	U("header-timeout", header_timeout, 1, 3600,
+	  "seconds for a request's head, from the connection or the last answer (40)"),
 	S("user", user, "unprivileged user for the HTTP process (default sandtrap)"),
 	S("rules", rules_dir, "rules database (default: as sandtrap analyze)"),
 	S("image", image_dir, "guest root file system (default: the host's OS directories)"),
@@ -111,6 +113,7 @@ static void config_defaults(struct server_config *c)
 		.max_connections = 4096,
 		.connection_timeout = 30,
 		.request_timeout = 120,
+		.header_timeout = 40,
 	};
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8080");
 	snprintf(c->data_dir, sizeof(c->data_dir), "/var/lib/sandtrap");

@@ -27,6 +27,7 @@ struct server_config {
 	unsigned max_connections;
 	unsigned connection_timeout;
 	unsigned request_timeout;
+	unsigned header_timeout;
 	bool foreground;
 	bool metrics_auth;
 	bool tls_self_signed;

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -773,6 +774,99 @@ static int waiters_add(struct request *req, uint64_t generation)
 	return r;
 }
 
+/*
+ * Slow heads. libmicrohttpd calls us once a request's line and headers are in; until then
+ * only its idle timeout applies, which a client sending a byte now and then never meets.
+ * Every connection is listed here from its start; the long-poll thread shuts down the
+ * socket of one that has not completed a request head within header-timeout of its start
+ * or its previous answer, and libmicrohttpd then closes it. The list entry goes when
+ * libmicrohttpd tells us the connection closes, which it does before closing the socket,
+ * so a shutdown never reaches a descriptor that was reused.
+ */
+struct conn_watch {
+	int fd;
+	int64_t since_ms;
+	bool in_request; /* its head arrived: a body, an answer or a long poll follows */
+	bool cut;
+	struct conn_watch *prev, *next;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct conn_watch *head;
+} conns = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void http_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			    enum MHD_ConnectionNotificationCode toe)
+{
+	const union MHD_ConnectionInfo *info;
+	struct conn_watch *w = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		w = calloc(1, sizeof(*w));
+		if (!w || !info) {
+			free(w);
+			return;
+		}
+		w->fd = info->connect_fd;
+		w->since_ms = now_ms();
+		pthread_mutex_lock(&conns.lock);
+		w->next = conns.head;
+		if (conns.head)
+			conns.head->prev = w;
+		conns.head = w;
+		pthread_mutex_unlock(&conns.lock);
+		*socket_context = w;
+		return;
+	}
+	if (!w)
+		return;
+	pthread_mutex_lock(&conns.lock);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		conns.head = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	pthread_mutex_unlock(&conns.lock);
+	free(w);
+	*socket_context = NULL;
+}
+
+/* A request head arrived (true), or its answer went (false): the head's clock restarts. */
+static void conn_in_request(struct MHD_Connection *conn, bool in)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_watch *w = info ? info->socket_context : NULL;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&conns.lock);
+	w->in_request = in;
+	w->since_ms = now_ms();
+	pthread_mutex_unlock(&conns.lock);
+}
+
+static void conns_sweep(unsigned header_timeout)
+{
+	int64_t limit = now_ms() - (int64_t)header_timeout * 1000;
+	unsigned cut = 0;
+
+	pthread_mutex_lock(&conns.lock);
+	for (struct conn_watch *w = conns.head; w; w = w->next) {
+		if (w->in_request || w->cut || w->since_ms > limit)
+			continue;
+		w->cut = shutdown(w->fd, SHUT_RDWR) == 0;
+		cut += w->cut;
+	}
+	pthread_mutex_unlock(&conns.lock);
+	if (cut)
+		log_info("http: %u connections cut off: no request head within %u s", cut,
+			 header_timeout);
+}
+
 static void *waiters_run(void *arg)
 {
 	time_t pruned = time(NULL);
@@ -785,8 +879,10 @@ static void *waiters_run(void *arg)
 		waiters_resume_locked(now, 0);
 		for (struct request *r = waiters.head; r; r = r->wait_next)
 			next = MIN(next, r->wait_until);
+		next = MIN(next, now + 1000); /* and the heads' deadlines, every second */
 		ts = (struct timespec){.tv_sec = next / 1000, .tv_nsec = next % 1000 * 1000000};
 		pthread_cond_timedwait(&waiters.cond, &waiters.lock, &ts);
+		conns_sweep(waiters.srv->cfg->header_timeout);
 		if (time(NULL) - pruned < PRUNE_EVERY_SEC)
 			continue;
 		pruned = time(NULL);
@@ -1898,6 +1994,7 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const
 		req->fd = -1;
 		req->start = time(NULL);
 		*con_cls = req;
+		conn_in_request(conn, true);
 		__atomic_add_fetch(&srv->requests, 1, __ATOMIC_RELAXED);
 		if (http_admit(srv, req, url, method, &rep) != 0 ||
 		    request_multipart_start(req, &rep) < 0) {
@@ -1936,6 +2033,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 {
 	struct request *req = *con_cls;
 
+	conn_in_request(conn, false);
 	if (!req)
 		return;
 	request_multipart_end(req);
@@ -1975,6 +2073,7 @@ int http_start(struct server *srv, struct http **ret)
 		MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg->connection_timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, http_connection, srv,
 		srv->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key_pem, MHD_OPTION_END);
 	if (!h->daemon) {

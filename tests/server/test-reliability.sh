@@ -158,6 +158,49 @@ big_id=$(jq -r .id "$work/body")
 check "and analysed" bash -c "$(declare -f wait_done status_of); token=$token base=$base; wait_done $big_id && test \"\$(status_of $big_id)\" = done"
 stop
 
+# --- slow heads: a client dribbling its request head is cut off, others are not ---
+heads="$work/heads"
+token=$("$sandtrap" token create --data "$heads" --role admin)
+check "a server with header-timeout 2 starts" start "$heads" --header-timeout 2
+# dribble SECONDS: a request head sent a header line every half second; prints how long
+# the server kept the connection ("cut N.N") or "whole" if the head got through.
+dribble() {
+	python3 - "$port" "$1" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+t0 = time.monotonic()
+try:
+    s.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n")
+    while time.monotonic() - t0 < float(sys.argv[2]):
+        time.sleep(0.5)
+        s.sendall(b"X-Slow: 1\r\n")
+    print("whole")
+except OSError:
+    print("cut %.1f" % (time.monotonic() - t0))
+PY
+}
+out=$(dribble 8)
+check "a head dribbled for 8 s is cut off after about 2 s ($out)" \
+	bash -c "[[ '$out' =~ ^cut\ [2-4]\. ]]"
+check "the cut is logged" grep -q "cut off: no request head within 2 s" "$work/server.log"
+check "a long poll of 4 s is not cut (its head came at once)" bash -c "
+	id=\$(curl -fs -H 'Authorization: Bearer $token' -d '{\"hostname\":\"slowhead\",\"version\":\"0.1\",\"os\":\"test\"}' $base/api/v1/agents | jq -r .agent_id)
+	last=\$(curl -fs -H 'Authorization: Bearer $token' '$base/api/v1/agents/'\$id'/events?since=0' | jq -r .next)
+	t0=\$(date +%s)
+	curl -fs -m 10 -H 'Authorization: Bearer $token' '$base/api/v1/agents/'\$id'/events?since='\$last'&wait=4' >/dev/null &&
+	test \$((\$(date +%s) - t0)) -ge 3"
+check "keep-alive requests 1.5 s apart for 6 s are not cut (each answer restarts the clock)" \
+	python3 - "$port" "$token" <<'PY'
+import http.client, sys, time
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+for _ in range(5):
+    c.request("GET", "/api/v1/status", headers={"Authorization": "Bearer " + sys.argv[2]})
+    r = c.getresponse(); r.read()
+    assert r.status == 200, r.status
+    time.sleep(1.5)
+PY
+stop
+
 check "the servers logged no sanitizer report (under ASan/UBSan)" \
 	bash -c "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$work/server.log'"
 echo "1..$n"

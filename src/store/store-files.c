@@ -149,7 +149,12 @@ static int source_next(const struct source *src, z_stream *z, unsigned char *in,
 	return 0;
 }
 
-/* gzip (zlib's deflate with a gzip header), so `zcat` reads an object too. */
+/*
+ * gzip (zlib's deflate with a gzip header), so `zcat` reads an object too. Level 1: an
+ * object is written before its submission is answered, and artefacts on the scheduler's
+ * thread; on programs it runs three times as fast as level 6 (90 against 30 MiB/s here)
+ * for a fifth more bytes.
+ */
 static int write_gzip(int fd, const struct source *src)
 {
 	z_stream z = { 0 };
@@ -157,7 +162,7 @@ static int write_gzip(int fd, const struct source *src)
 	bool last = false;
 	int zr = Z_OK, r = 0;
 
-	if (!out || !in || deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (!out || !in || deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
 	while (r >= 0 && zr != Z_STREAM_END) {
 		if (z.avail_in == 0 && !last)

@@ -1,5 +1,5 @@
-# Shared by the shell test suites: TAP checks, a free loopback port, and the test for guest
-# cgroups left behind. Sourced, never run.
+# Shared by the shell test suites: TAP checks, a free loopback port, starting sandtrapd and
+# talking to it, and the test for guest cgroups left behind. Sourced, never run.
 
 n=0
 failed=0
@@ -15,6 +15,36 @@ check() {
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# The sandtrapd helpers use the caller's $sandtrapd (the binary), $port, $base
+# (http://127.0.0.1:$port) and $work (a directory: server.log, body).
+
+# sandtrapd_wait: until the server on $base answers, for at most 10 s.
+sandtrapd_wait() {
+	for _ in $(seq 100); do
+		curl -fs "$base/metrics" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# sandtrapd_start OPTION...: a server in the foreground on $port, logging to
+# $work/server.log, its pid in $pid; returns when it answers.
+sandtrapd_start() {
+	"$sandtrapd" --listen "127.0.0.1:$port" --foreground "$@" >>"$work/server.log" 2>&1 &
+	pid=$!
+	sandtrapd_wait
+}
+
+# http METHOD PATH TOKEN [curl args...]: status in $code, body in $work/body
+http() {
+	local method=$1 path=$2 token=$3
+	shift 3
+	code=$(curl -s -o "$work/body" -w '%{http_code}' -X "$method" \
+		${token:+-H "Authorization: Bearer $token"} "$@" "$base$path")
+}
+code_is() { test "$code" = "$1"; }
+body_has() { jq -e "$@" "$work/body"; }
 
 # Other suites may be analysing at the same time: a guest cgroup is left behind only when
 # the process that made it (sandtrap-PID-N) is gone.

@@ -43,11 +43,7 @@ start_server() {
 	"$sandtrapd" --listen "127.0.0.1:$port" --data "$work/data" --foreground --slots 2 \
 		--timeout 3 >>"$work/server.log" 2>&1 &
 	server_pid=$!
-	for _ in $(seq 100); do
-		curl -fs "$base/metrics" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
+	sandtrapd_wait
 }
 stop_server() {
 	kill -TERM "$server_pid" && wait "$server_pid"

@@ -26,26 +26,8 @@ trap cleanup EXIT
 
 . "$(dirname "$0")/../tap.sh"
 
-start() {
-	"$sandtrapd" --listen "127.0.0.1:$port" --data "$data" --foreground --slots 2 \
-		--timeout 10 --clean-ttl 3600 "$@" >>"$work/server.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		curl -fs "$base/metrics" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
+start() { sandtrapd_start --data "$data" --slots 2 --timeout 10 --clean-ttl 3600 "$@"; }
 
-# http METHOD PATH TOKEN [curl args...]: status in $code, body in $work/body
-http() {
-	local method=$1 path=$2 token=$3
-	shift 3
-	code=$(curl -s -o "$work/body" -w '%{http_code}' -X "$method" \
-		${token:+-H "Authorization: Bearer $token"} "$@" "$base$path")
-}
-code_is() { test "$code" = "$1"; }
-body_has() { jq -e "$@" "$work/body"; }
 # events TOKEN AGENT SINCE: the agent's events after SINCE, at once, in $work/body
 events() { http GET "/api/v1/agents/$2/events?since=$3&wait=0" "$1"; }
 wait_done() {

@@ -39,11 +39,7 @@ start() {
 		"$sandtrapd" --listen "127.0.0.1:$port" --data "$dir" --foreground --slots 2 \
 		--timeout 10 --max-connections 1100 "$@" >>"$work/server.log" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do
-		curl -fs "$base/metrics" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
+	sandtrapd_wait
 }
 stop() {
 	kill -TERM "$pid" && wait "$pid"

@@ -24,26 +24,10 @@ trap cleanup EXIT
 
 
 start() {
-	"$sandtrapd" --listen "127.0.0.1:$port" --data "$data" --foreground --slots 2 \
-		--max-object 65536 --timeout 10 --connection-timeout 2 "$@" >>"$work/server.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		curl -fs "$base/metrics" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
+	sandtrapd_start --data "$data" --slots 2 --max-object 65536 --timeout 10 \
+		--connection-timeout 2 "$@"
 }
-
-# http METHOD PATH TOKEN [curl args...]: status in $code, body in $work/body
-http() {
-	local method=$1 path=$2 token=$3
-	shift 3
-	code=$(curl -s -o "$work/body" -w '%{http_code}' -X "$method" \
-		${token:+-H "Authorization: Bearer $token"} "$@" "$base$path")
-}
-code_is() { test "$code" = "$1"; }
 json_error() { jq -e '.error | type == "string"' "$work/body"; }
-body_has() { jq -e "$@" "$work/body"; }
 
 # Waits for a submission to reach done or failed; its JSON ends in $work/sub.json.
 wait_done() {

@@ -69,14 +69,14 @@ static struct json_object *string_or_null(const char *s)
 	return s && s[0] ? json_object_new_string(s) : NULL;
 }
 
-void server_event_verdict(struct server *srv, const struct store_submission *sub,
-                          const struct store_verdict *v)
+struct json_object *server_event_verdict_new(const struct store_submission *sub,
+					     const struct store_verdict *v, int64_t *ret_agent)
 {
 	bool clean = strcmp(v->verdict, "clean") == 0;
 	struct json_object *o;
 
 	if (clean && sub->agent_id <= 0)
-		return; /* a clean verdict concerns only the agent that asked */
+		return NULL; /* a clean verdict concerns only the agent that asked */
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("verdict"));
 	json_object_object_add(o, "sha256", json_object_new_string(v->sha256));
@@ -86,7 +86,18 @@ void server_event_verdict(struct server *srv, const struct store_submission *sub
 	json_object_object_add(o, "rules_version", json_object_new_string(v->rules_version));
 	json_object_object_add(o, "scanned_at", json_object_new_int64(v->scanned_at));
 	json_object_object_add(o, "submission", json_object_new_int64(sub->id));
-	server_event_add(srv, clean ? sub->agent_id : 0, o, NULL);
+	*ret_agent = clean ? sub->agent_id : 0;
+	return o;
+}
+
+void server_event_verdict(struct server *srv, const struct store_submission *sub,
+                          const struct store_verdict *v)
+{
+	int64_t agent;
+	struct json_object *o = server_event_verdict_new(sub, v, &agent);
+
+	if (o)
+		server_event_add(srv, agent, o, NULL);
 }
 
 static int event_detections_page(struct server *srv, int64_t *since)

@@ -231,7 +231,9 @@ static int sched_record(struct server *srv, const struct jobmsg_result *res, int
 {
 	struct store_submission sub;
 	struct store_verdict v = {0};
-	struct json_object *root;
+	struct json_object *root, *ev;
+	const char *text;
+	int64_t ev_agent = 0;
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	int r;
@@ -251,9 +253,18 @@ static int sched_record(struct server *srv, const struct jobmsg_result *res, int
 	}
 	memcpy(v.sha256, sub.sha256, sizeof(v.sha256));
 	v.scanned_at = time(NULL);
-	r = store_result_put(srv->store, res->id, &v, buf, len);
-	if (r >= 0)
-		server_event_verdict(srv, &sub, &v);
+	/* The agents' event goes in with the verdict: one transaction, one crash-safe fact. */
+	ev = server_event_verdict_new(&sub, &v, &ev_agent);
+	text = ev ? json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN) : NULL;
+	if (text && strlen(text) >= STORE_EVENT_MAX) {
+		log_warn("sched: submission %" PRId64 ": its verdict event is too long to send",
+			 res->id);
+		text = NULL;
+	}
+	r = store_result_put_event(srv->store, res->id, &v, buf, len, ev_agent, text);
+	json_object_put(ev);
+	if (r >= 0 && text)
+		http_events_notify(ev_agent);
 	if (r == -EALREADY)
 		log_warn("sched: submission %" PRId64 ": result already recorded", res->id);
 	if (r >= 0 && sched_artefacts_record(srv, res->id, root) < 0)

@@ -111,6 +111,9 @@ int server_event_policy(struct server *srv, int64_t agent_id, const char *name,
  * A submission's verdict (recorded or answered from the cache): a clean one goes to the
  * agent it was submitted for only, a threat to every agent.
  */
+/* That event's JSON and its agent, for a caller that stores it itself; NULL for none. */
+struct json_object *server_event_verdict_new(const struct store_submission *sub,
+					     const struct store_verdict *v, int64_t *ret_agent);
 void server_event_verdict(struct server *srv, const struct store_submission *sub,
 			  const struct store_verdict *v);
 /* Every detection after id since, as an event for every agent. */

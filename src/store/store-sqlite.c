@@ -555,8 +555,31 @@ static int submission_running(struct store *s, int64_t id)
  * Under the lock throughout: the check that the submission still runs, the report file,
  * then the transaction. A second result for the same submission changes nothing.
  */
+static int event_insert(struct store *s, int64_t agent_id, const char *body)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (strlen(body) >= STORE_EVENT_MAX)
+		return -E2BIG;
+	if (db_prepare(s, "INSERT INTO events (agent_id, created, body) VALUES (?, ?, ?)", &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, agent_id);
+	sqlite3_bind_int64(st, 2, now_sec());
+	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(s, "cannot record an event");
+	return 0;
+}
+
 int store_result_put(struct store *s, int64_t id, const struct store_verdict *v, const char *report,
 		     size_t len)
+{
+	return store_result_put_event(s, id, v, report, len, 0, NULL);
+}
+
+int store_result_put_event(struct store *s, int64_t id, const struct store_verdict *v,
+			   const char *report, size_t len, int64_t event_agent,
+			   const char *event_body)
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
 	char path[64];
@@ -571,6 +594,8 @@ int store_result_put(struct store *s, int64_t id, const struct store_verdict *v,
 	if (db_exec(s, "BEGIN IMMEDIATE") < 0)
 		return -EIO;
 	r = result_record(s, id, v, path);
+	if (r >= 0 && event_body)
+		r = event_insert(s, event_agent, event_body);
 	if (r < 0) {
 		db_exec(s, "ROLLBACK");
 		return r;
@@ -1200,20 +1225,11 @@ int store_policies_list(struct store *s, struct store_policy_info **ret, size_t 
 int store_event_add(struct store *s, int64_t agent_id, const char *body, int64_t *ret_id)
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = event_insert(s, agent_id, body);
 
-	if (strlen(body) >= STORE_EVENT_MAX)
-		return -E2BIG;
-	if (db_prepare(s, "INSERT INTO events (agent_id, created, body) VALUES (?, ?, ?)", &st) < 0)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, agent_id);
-	sqlite3_bind_int64(st, 2, now_sec());
-	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return db_error(s, "cannot record an event");
-	if (ret_id)
+	if (r >= 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
-	return 0;
+	return r;
 }
 
 int store_events_list(struct store *s, int64_t agent_id, int64_t since, size_t max,

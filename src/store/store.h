@@ -108,6 +108,14 @@ int store_submission_fail(struct store *s, int64_t id, const char *error);
  */
 int store_result_put(struct store *s, int64_t id, const struct store_verdict *v, const char *report,
 		     size_t len);
+/*
+ * The same, with an event for the agents (agent_id, 0 for all; its JSON body) stored in
+ * that transaction: a crash cannot keep the verdict and lose the event that tells it.
+ * event_body NULL: none.
+ */
+int store_result_put_event(struct store *s, int64_t id, const struct store_verdict *v,
+			   const char *report, size_t len, int64_t event_agent,
+			   const char *event_body);
 /* The report of a submission; for one answered from the cache, the newest of its object. */
 /* The same as an open file and its size, to send without reading it into memory. */
 int store_report_open(struct store *s, int64_t id, int *ret_fd, uint64_t *ret_size);

@@ -213,6 +213,32 @@ static void a_result_is_recorded_once(void **state)
 	assert_true(got.scanned_at > 0);
 }
 
+/* The verdict and the event that tells the agents: both or neither. */
+static void a_result_and_its_event_are_one_transaction(void **state)
+{
+	struct fixture *f = *state;
+	struct store_submission sub;
+	struct store_verdict v = {
+		.verdict = "malicious", .techniques = "[]", .rules_version = "rules-1"};
+	_cleanup_free_ struct store_event *e = NULL;
+	size_t n = 0;
+	int64_t id = queue(f->s, "with-event", 0);
+
+	assert_int_equal(store_submission_claim(f->s, &sub), 0);
+	memcpy(v.sha256, sub.sha256, 65);
+	assert_int_equal(store_result_put_event(f->s, id, &v, "{}", 2, 0, "{\"type\":\"verdict\"}"),
+			 0);
+	assert_int_equal(store_events_list(f->s, 7, 0, 10, &e, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(e[0].body, "{\"type\":\"verdict\"}");
+	free(TAKE_PTR(e));
+	/* Refused (recorded before): no second event either. */
+	assert_int_equal(store_result_put_event(f->s, id, &v, "{}", 2, 0, "{\"again\":1}"),
+			 -EALREADY);
+	assert_int_equal(store_events_list(f->s, 7, 0, 10, &e, &n), 0);
+	assert_int_equal(n, 1);
+}
+
 static void a_cached_submission_reads_the_newest_report_of_its_object(void **state)
 {
 	struct fixture *f = *state;
@@ -544,6 +570,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(data_dir_is_private_and_laid_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_result_and_its_event_are_one_transaction, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(object_round_trips_compressed_and_never_executable,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(object_larger_than_the_limit_is_refused_on_open,

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #define DETECTIONS_PAGE 1000
+#define DETECTIONS_SENT "detections_sent" /* the last detection made an event */
 
 int server_event_policy(struct server *srv, int64_t agent_id, const char *name, int64_t version)
 {
@@ -29,7 +30,7 @@ int server_event_policy(struct server *srv, int64_t agent_id, const char *name, 
 int server_agents_init(struct server *srv)
 {
 	_cleanup_free_ char *body = NULL;
-	int64_t version;
+	int64_t version, sent;
 	unsigned pruned = 0;
 	int r;
 
@@ -43,6 +44,13 @@ int server_agents_init(struct server *srv)
 	if (r < 0)
 		return log_errno(r, "sandtrapd: cannot create the policy '%s'",
 		                 SERVER_POLICY_DEFAULT);
+	/* A store from before the mark: what is there was sent. Else what a crash left. */
+	if (store_meta_int_get(srv->store, DETECTIONS_SENT, &sent) == -ENOENT) {
+		if (store_detections_last(srv->store, &sent) >= 0)
+			store_meta_int_set(srv->store, DETECTIONS_SENT, sent);
+	} else {
+		server_event_detections(srv);
+	}
 	r = store_events_prune(srv->store, time(NULL) - SERVER_EVENTS_KEEP_SEC, &pruned);
 	if (r >= 0 && pruned)
 		log_info("sandtrapd: %u events older than %d days pruned", pruned,
@@ -125,14 +133,25 @@ static int event_detections_page(struct server *srv, int64_t *since)
 	return (int)n;
 }
 
-void server_event_detections(struct server *srv, int64_t since)
+/*
+ * Every detection after the mark DETECTIONS_SENT becomes an event, then the mark moves.
+ * A crash in between sends some again at the next start (an agent takes a verdict twice
+ * without harm); none is lost.
+ */
+void server_event_detections(struct server *srv)
 {
+	int64_t since = 0, from;
 	int r;
 
+	if (store_meta_int_get(srv->store, DETECTIONS_SENT, &since) == -EIO)
+		return;
+	from = since;
 	do
 		r = event_detections_page(srv, &since);
 	while (r == DETECTIONS_PAGE);
 	if (r < 0)
 		log_warn("sandtrapd: detections after %" PRId64 " are not sent to agents: %s",
 		         since, strerror(-r));
+	if (since != from && store_meta_int_set(srv->store, DETECTIONS_SENT, since) < 0)
+		log_warn("sandtrapd: detections up to %" PRId64 " may be sent again", since);
 }

@@ -20,17 +20,14 @@ static int rescore_with(struct server *srv, const struct ruleset *rs, const char
 {
 	struct rescore_stats st;
 	struct timespec t0, t1;
-	int64_t detections_before;
 	int r;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (store_detections_last(srv->store, &detections_before) < 0)
-		detections_before = INT64_MAX; /* none sent rather than all again */
 	r = rescore_all(srv->store, rs, srv->cfg->object_max, &st);
 	if (r < 0)
 		return log_errno(r, "rescorer: cannot re-score the stored reports with rules %s",
 				 rs->version);
-	server_event_detections(srv, detections_before);
+	server_event_detections(srv);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("rescorer: rules %s -> %s: %zu verdicts re-scored in %.3f s, %zu changed, "
 		 "%zu reports unreadable",

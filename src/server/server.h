@@ -116,7 +116,7 @@ struct json_object *server_event_verdict_new(const struct store_submission *sub,
 					     const struct store_verdict *v, int64_t *ret_agent);
 void server_event_verdict(struct server *srv, const struct store_submission *sub,
 			  const struct store_verdict *v);
-/* Every detection after id since, as an event for every agent. */
-void server_event_detections(struct server *srv, int64_t since);
+/* Every detection not yet sent (a mark in the store), as an event for every agent. */
+void server_event_detections(struct server *srv);
 /* Waiting event requests (long polls) of agent_id, or of every agent for 0, look again. */
 void http_events_notify(int64_t agent_id);

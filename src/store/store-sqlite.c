@@ -10,6 +10,7 @@
 #include "macros.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -872,6 +873,29 @@ int store_rules_version_get(struct store *s, char *ret, size_t retsz)
 		return -ENOENT;
 	copy_text(ret, retsz, st, 0);
 	return 0;
+}
+
+int store_meta_int_get(struct store *s, const char *key, int64_t *ret)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (db_prepare(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return -ENOENT;
+	*ret = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+int store_meta_int_set(struct store *s, const char *key, int64_t value)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	char text[24];
+
+	snprintf(text, sizeof(text), "%" PRId64, value);
+	return meta_put(s, key, text);
 }
 
 int store_detections_list(struct store *s, int64_t since, size_t max,

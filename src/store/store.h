@@ -158,6 +158,9 @@ int store_rescore_put(struct store *s, const struct store_verdict *old,
 		      unsigned *ret_changed);
 /* The rules version of the last re-scoring; -ENOENT before the first. */
 int store_rules_version_get(struct store *s, char *ret, size_t retsz);
+/* A number kept by name in the store (marks such as the last detection sent); -ENOENT. */
+int store_meta_int_get(struct store *s, const char *key, int64_t *ret);
+int store_meta_int_set(struct store *s, const char *key, int64_t value);
 /* Detections with an id above since, oldest first, at most max; *ret is malloc'd. */
 int store_detections_list(struct store *s, int64_t since, size_t max,
 			  struct store_detection **ret, size_t *ret_n);

@@ -345,6 +345,22 @@ alive=0
 for p in "${polls[@]}"; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
 check "and no poll is left hanging" test "$alive" = 0
 
+# --- detections a crash left unsent go out at the next start ---
+# As if the server had died between recording the detections and making their events.
+sqlite3 "$data/sandtrap.db" "UPDATE meta SET value = '0' WHERE key = 'detections_sent'"
+check "the server starts again" start
+events "$agent2" "$a2" "$newest"
+check "the detections are sent again to the agents" \
+	jq -e --arg s "$clean_sha" 'any(.events[]; .type == "detection" and .sha256 == $s and .new_verdict == "malicious")' "$work/body"
+again=$(jq .next "$work/body")
+kill -TERM "$pid" && wait "$pid"
+start
+events "$agent2" "$a2" "$again"
+check "and only once: a clean restart sends none" \
+	jq -e '[.events[] | select(.type == "detection")] | length == 0' "$work/body"
+kill -TERM "$pid" && wait "$pid"
+pid=
+
 check "the server logged no sanitizer report (under ASan/UBSan)" \
 	bash -c "! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$work/server.log'"
 

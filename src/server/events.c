@@ -2,8 +2,9 @@
 /*
  * Events for the endpoint agents: verdicts, detections, policy changes, isolation and
  * blocked hashes, stored with increasing ids and handed to agents by a long poll
- * (GET /api/v1/agents/{id}/events in http.c). An event is stored after the change it
- * tells about is committed; waiting polls are woken at once.
+ * (GET /api/v1/agents/{id}/events in http.c). A verdict's event is stored with the
+ * verdict (sched.c), detections' from a mark after re-scoring, a policy's after the
+ * policy; waiting polls are woken at once.
  */
 #include "server.h"
 

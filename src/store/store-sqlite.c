@@ -1546,9 +1546,14 @@ int store_artefacts_list(struct store *s, int64_t id, struct store_artefact **re
 	size_t n = 0, cap = 0;
 	int rc;
 
+	/* A cached submission shows those of the analysis whose report it shows. */
 	if (db_prepare(s,
 		       "SELECT sha256, size, path, saved, reason FROM artefacts"
-		       " WHERE submission_id = ? ORDER BY idx",
+		       " WHERE submission_id = coalesce("
+		       " (SELECT r.submission_id FROM reports r JOIN submissions s"
+		       " ON s.sha256 = r.sha256 WHERE s.id = ?1 AND s.cached = 1"
+		       " ORDER BY r.created DESC, r.submission_id DESC LIMIT 1), ?1)"
+		       " ORDER BY idx",
 		       &st) < 0)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);

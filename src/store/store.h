@@ -292,6 +292,9 @@ struct store_artefact {
 int store_object_exists(struct store *s, const char *sha256);
 /* The artefacts of a submission, recorded once (in one transaction) after its result. */
 int store_artefacts_put(struct store *s, int64_t id, const struct store_artefact *a, size_t n);
-/* In the order recorded; *ret is malloc'd (NULL when there are none). */
+/*
+ * In the order recorded; *ret is malloc'd (NULL when there are none). A submission
+ * answered from the cache lists those of the analysis whose report it shows.
+ */
 int store_artefacts_list(struct store *s, int64_t id, struct store_artefact **ret,
 			 size_t *ret_n);

@@ -279,6 +279,12 @@ check "the artefact is stored compressed, mode 0400" \
 	test "$(stat -c %a "$data/objects/${stage2_sha:0:2}/$stage2_sha.gz")" = 400
 check "it was executable in the guest, but is not in the store" \
 	bash -c "zcat '$data/objects/${stage2_sha:0:2}/$stage2_sha.gz' | grep -q 'second stage'"
+http POST /api/v1/submissions "$agent" --data-binary "@$work/dropper2.sh"
+cached_id=$(jq -r .id "$work/body")
+check "the same sample again is answered from the cache" body_has '.status == "done"'
+http GET "/api/v1/submissions/$cached_id/artefacts" "$analyst"
+check "and lists the artefacts of the analysis it was answered from" \
+	body_has --arg s "$stage2_sha" 'any(.[]; .path == "/tmp/stage2.sh" and .sha256 == $s)'
 
 # --- multipart uploads: the object in the field named file ---
 printf '#!/bin/sh\necho uploaded as a form\n' >"$work/form.sh"

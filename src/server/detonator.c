@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <ftw.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -464,6 +465,8 @@ static void detonator_reap(struct detonator *d)
 		}
 	}
 	detonator_start_pending(d);
+	if (d->busy == 0) /* idle: the heap a burst of jobs grew goes back */
+		malloc_trim(0);
 }
 
 /* Jobs started from now on use the new rules; running workers keep their copy (fork). */

@@ -16,6 +16,7 @@
 
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -372,6 +373,8 @@ static int sched_read_result(struct server *srv)
 	sched_result(srv, &res, fd);
 	if (fd >= 0)
 		close(fd);
+	if (srv->busy == 0) /* idle: the heap a burst of results grew goes back */
+		malloc_trim(0);
 	return 0;
 }
 

@@ -114,14 +114,17 @@ static int worker_submit(struct worker *w, struct spool_entry *e)
 	r = worker_lookup(w, e);
 	if (r != 0)
 		return r < 0 ? r : 0;
+	pthread_mutex_lock(&w->a->lock);
+	agent_id = w->a->agent_id;
+	pthread_mutex_unlock(&w->a->lock);
+	/* Not enrolled yet (just started): its clean verdict would reach no agent. Later. */
+	if (agent_id <= 0)
+		return -ENOTCONN;
 	fd = spool_object_open(w->a->spool, e->sha256);
 	if (fd < 0) {
 		spool_remove(w->a->spool, e->sha256);
 		return log_errno(fd, "agent: the spooled copy of %s is gone", e->sha256);
 	}
-	pthread_mutex_lock(&w->a->lock);
-	agent_id = w->a->agent_id;
-	pthread_mutex_unlock(&w->a->lock);
 	snprintf(path, sizeof(path), "/api/v1/submissions?priority=%s&agent=%" PRId64,
 		 e->priority ? "high" : "normal", agent_id);
 	r = uplink_upload(w->u, path, fd, UPLOAD_TIMEOUT_MS, &o);
@@ -193,6 +196,11 @@ static void worker_spool(struct worker *w)
 	r = e.submission ? worker_poll(w, &e) : worker_submit(w, &e);
 	if (r >= 0 || !spool_has(w->a->spool, e.sha256))
 		return;
+	if (r == -ENOTCONN) { /* enrolment in progress: soon, and no backoff */
+		e.next_try = now + 1;
+		spool_update(w->a->spool, &e);
+		return;
+	}
 	e.tries++;
 	e.next_try = now + backoff(e.tries);
 	spool_update(w->a->spool, &e);

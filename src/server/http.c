@@ -299,7 +299,7 @@ static int query_agent(struct server *srv, struct request *req, int64_t *ret)
 {
 	struct store_agent a;
 
-	if (query_int(req, "agent", 1, INT64_MAX, 0, ret) < 0)
+	if (query_int(req, "agent", 0, INT64_MAX, 0, ret) < 0)
 		return -EINVAL;
 	if (*ret == 0)
 		return 0;

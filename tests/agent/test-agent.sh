@@ -116,6 +116,14 @@ check "block: at once (${took} ms)" test "$took" -lt 500
 check "block: the denial is reported to the server" \
 	bash -c "curl -s -H 'Authorization: Bearer $admin' '$base/api/v1/actions' | jq -e --arg s $(sha "$watch/evil.sh") '[.[] | select(.sha256 == \$s and .action == \"deny\")] | length >= 1'"
 
+# Over 2 MiB: hashed by a hashing thread while held, then held for its verdict.
+{ printf '#!/bin/sh\n# %s %s\nexit 0\n' "$marker" "$RANDOM$RANDOM"; head -c 3M /dev/zero | tr '\0' '#'; echo; } >"$watch/large-evil.sh"
+chmod 0755 "$watch/large-evil.sh"
+"$watch/large-evil.sh" 2>"$work/large-evil.err"
+status=$?
+check "block: a large malicious script (3 MiB, hashed off the loop) fails with EPERM" \
+	bash -c "test $status -ne 0 && grep -q 'Operation not permitted' '$work/large-evil.err'"
+
 make_unknown_elf "$watch/clean"
 check "block: a clean unknown program runs once its verdict is in" "$watch/clean"
 events=$(stat_of events)
@@ -194,7 +202,7 @@ check "after restarts, the spooled objects reach the server and get verdicts" \
 	bash -c "for i in \$(seq 150); do [ \$(ls $state/spool | grep -c obj) = 0 ] && exit 0; sleep 0.1; done; exit 1"
 # Submitted is not yet judged: the detonation takes its time after the spool empties.
 check "and their verdicts are known" \
-	bash -c "for i in \$(seq 150); do curl -s -H 'Authorization: Bearer $admin' $base/api/v1/verdicts/$(sha "$watch/offline2") | jq -e '.verdict == \"clean\"' >/dev/null && exit 0; sleep 0.1; done; exit 1"
+	bash -c "for i in \$(seq 300); do curl -s -H 'Authorization: Bearer $admin' $base/api/v1/verdicts/$(sha "$watch/offline2") | jq -e '.verdict == \"clean\"' >/dev/null && exit 0; sleep 0.1; done; exit 1"
 
 # --- allow-and-scan: it runs, then is killed and quarantined ---
 make_marked "$orig/sleeper.sh" 'exec sleep 60'
@@ -246,4 +254,8 @@ check "no sanitizer reported anything (agent, server)" \
 	bash -c "! grep -l 'Sanitizer\|runtime error' $work/agent.log $work/server.log"
 
 echo "1..$n"
+if [ "$failed" -ne 0 ]; then
+	echo "# agent log (end):"; tail -60 "$work/agent.log" | sed 's/^/# /'
+	echo "# server log (end):"; tail -60 "$work/server.log" | sed 's/^/# /'
+fi
 [ "$failed" -eq 0 ]

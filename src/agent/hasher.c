@@ -139,7 +139,7 @@ int hasher_submit(struct hasher *h, uint64_t id, int fd, uint64_t max)
 		r = -EAGAIN;
 	} else {
 		h->req[(h->req_head + h->n_req) % h->cap] =
-			(struct request){.id = id, .fd = fd, .max = max};
+		        (struct request){.id = id, .fd = fd, .max = max};
 		h->n_req++;
 		pthread_cond_signal(&h->work);
 	}

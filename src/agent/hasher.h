@@ -16,9 +16,9 @@
 struct hasher;
 
 struct hash_result {
-	uint64_t id;   /* the caller's, from hasher_submit */
-	int fd;        /* given back: the caller closes it, or keeps it */
-	int r;         /* 0, or -errno (-EFBIG: over max) */
+	uint64_t id; /* the caller's, from hasher_submit */
+	int fd;      /* given back: the caller closes it, or keeps it */
+	int r;       /* 0, or -errno (-EFBIG: over max) */
 	uint64_t size;
 	char sha256[65];
 };

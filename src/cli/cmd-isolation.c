@@ -20,17 +20,17 @@
 #define ICLI_STATE_DEFAULT "/var/lib/sandtrap-agent"
 
 static const char isolation_usage[] =
-	"Usage: sandtrap isolation status|lift [--state DIR]\n"
-	"\n"
-	"The endpoint agent's network isolation (the nftables table inet sandtrap_isolate).\n"
-	"status  whether the host is isolated, and until when the agent keeps it so\n"
-	"lift    restore the network now and record it in STATE/isolation.json, so a\n"
-	"        running agent reports the lift and a restarting one does not isolate again\n"
-	"\n"
-	"Options:\n"
-	"  --state DIR  the agent's state directory (default " ICLI_STATE_DEFAULT ")\n"
-	"  -h, --help   show this help\n"
-	"Run as root.\n";
+        "Usage: sandtrap isolation status|lift [--state DIR]\n"
+        "\n"
+        "The endpoint agent's network isolation (the nftables table inet sandtrap_isolate).\n"
+        "status  whether the host is isolated, and until when the agent keeps it so\n"
+        "lift    restore the network now and record it in STATE/isolation.json, so a\n"
+        "        running agent reports the lift and a restarting one does not isolate again\n"
+        "\n"
+        "Options:\n"
+        "  --state DIR  the agent's state directory (default " ICLI_STATE_DEFAULT ")\n"
+        "  -h, --help   show this help\n"
+        "Run as root.\n";
 
 static int isolation_status(const char *state)
 {
@@ -41,11 +41,11 @@ static int isolation_status(const char *state)
 
 	if (table < 0) {
 		fprintf(stderr, "sandtrap isolation: cannot read the nftables tables: %s\n",
-			strerror(-table));
+		        strerror(-table));
 		return 1;
 	}
-	printf("network: %s\n", table ? "isolated (table inet sandtrap_isolate present)"
-				       : "not isolated");
+	printf("network: %s\n",
+	       table ? "isolated (table inet sandtrap_isolate present)" : "not isolated");
 	if (r < 0)
 		printf("agent state: unreadable in %s/isolation.json (%s)\n", state, strerror(-r));
 	else if (!on)
@@ -76,13 +76,14 @@ static int isolation_lift(const char *state)
 
 	if (saved < 0)
 		fprintf(stderr,
-			"sandtrap isolation: cannot write %s/isolation.json (%s): an agent using it "
-			"would isolate the host again\n",
-			state, strerror(-saved));
+		        "sandtrap isolation: cannot write %s/isolation.json (%s): an agent using "
+		        "it "
+		        "would isolate the host again\n",
+		        state, strerror(-saved));
 	r = respond_isolate_lift();
 	if (r < 0) {
 		fprintf(stderr, "sandtrap isolation: the network could not be restored: %s\n",
-			strerror(-r));
+		        strerror(-r));
 		return 1;
 	}
 	printf("network isolation lifted\n");
@@ -92,9 +93,9 @@ static int isolation_lift(const char *state)
 int cmd_isolation(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"state", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{},
+	        {"state", required_argument, NULL, 's'},
+	        {"help", no_argument, NULL, 'h'},
+	        {},
 	};
 	const char *state = ICLI_STATE_DEFAULT, *what;
 	int c;

@@ -73,9 +73,9 @@ static void digests_come_back_with_their_ids_and_descriptors(void **state)
 		close(res[i].fd);
 	}
 	assert_string_equal(res[0].sha256,
-			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	                    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	assert_string_equal(res[1].sha256,
-			    "9834876dcfb05cb167a5c24953eba58c4ac89b1adf57f28f2f9d09af107ee8f0");
+	                    "9834876dcfb05cb167a5c24953eba58c4ac89b1adf57f28f2f9d09af107ee8f0");
 	assert_int_equal(res[2].size, 5u << 20);
 	hasher_free(h);
 }
@@ -133,10 +133,10 @@ static void free_closes_what_is_left(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(digests_come_back_with_their_ids_and_descriptors),
-		cmocka_unit_test(over_max_is_efbig),
-		cmocka_unit_test(a_full_queue_refuses_and_the_caller_keeps_its_descriptor),
-		cmocka_unit_test(free_closes_what_is_left),
+	        cmocka_unit_test(digests_come_back_with_their_ids_and_descriptors),
+	        cmocka_unit_test(over_max_is_efbig),
+	        cmocka_unit_test(a_full_queue_refuses_and_the_caller_keeps_its_descriptor),
+	        cmocka_unit_test(free_closes_what_is_left),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

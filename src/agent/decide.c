@@ -63,6 +63,8 @@ struct held {
 	int fd;
 	pid_t pid;
 	bool hashing; /* else waiting for a verdict */
+	bool answered; /* hashing, and the deadline answered it (allowed): the scan follows */
+	bool allowed;
 	bool exec;
 	uint64_t id; /* the hasher's request */
 	uint64_t t0_ns, deadline_ns;
@@ -447,7 +449,7 @@ static void loop_hashed(struct loop *l, const struct hash_result *res)
 	for (i = 0; i < l->n_held && !h; i++)
 		if (l->held[i].hashing && l->held[i].id == res->id)
 			h = &l->held[i];
-	if (!h) { /* the deadline answered it meanwhile */
+	if (!h) {
 		close(res->fd);
 		return;
 	}
@@ -456,6 +458,17 @@ static void loop_hashed(struct loop *l, const struct hash_result *res)
 	snprintf(d.sha256, sizeof(d.sha256), "%s", res->sha256);
 	decide_digest(l, &d, res->r);
 	snprintf(p.sha256, sizeof(p.sha256), "%s", d.sha256);
+	if (h->answered) {
+		/* The deadline answered the access; the object is still scanned (and known). */
+		d.out = h->allowed ? OUT_ALLOW : OUT_DENY;
+		d.pending = d.scan && h->allowed;
+		exec = h->exec;
+		*h = l->held[--l->n_held];
+		if (!d.scan)
+			close(res->fd);
+		loop_after(l, p, exec, &d, d.scan ? res->fd : -1);
+		return;
+	}
 	stats_decided(a, &d, now_ns() - h->t0_ns, true);
 	if (d.out == OUT_HOLD) {
 		/* Now it waits for its verdict, with the deadline it had from the start. */
@@ -531,6 +544,10 @@ static uint64_t held_expire(struct loop *l)
 	for (size_t i = 0; i < l->n_held;) {
 		struct held h = l->held[i];
 
+		if (h.answered) {
+			i++;
+			continue;
+		}
 		if (h.deadline_ns > now) {
 			if (!next || h.deadline_ns < next)
 				next = h.deadline_ns;
@@ -539,12 +556,20 @@ static uint64_t held_expire(struct loop *l)
 		}
 		/* Only block mode waits for verdicts; a hash that overran is allowed elsewhere. */
 		allow = !l->pol.fail_closed || (h.hashing && l->pol.mode != POLICY_BLOCK);
-		held_answer(l, i, allow, false);
+		if (h.hashing) { /* answered now; it stays listed until its digest comes */
+			fan_answer(l->a->fan_fd, h.fd, allow);
+			closep(&l->held[i].fd);
+			l->held[i].answered = true;
+			l->held[i].allowed = allow;
+			i++;
+		} else {
+			held_answer(l, i, allow, false);
+		}
 		pthread_mutex_lock(&l->a->lock);
 		l->a->st.timeouts++;
 		pthread_mutex_unlock(&l->a->lock);
 		agent_report(l->a, &h.p, "unknown", allow ? "allow" : "deny", "deadline",
-			     h.hashing ? "not hashed before the deadline: not scanned"
+			     h.hashing ? "not hashed before the deadline: scanned when it is"
 				       : "no verdict before the deadline");
 	}
 	return next;
@@ -563,8 +588,12 @@ static void held_arm(struct loop *l, uint64_t next)
 
 static void held_release_all(struct loop *l)
 {
-	while (l->n_held)
-		held_answer(l, 0, true, false);
+	while (l->n_held) {
+		if (l->held[0].answered)
+			l->held[0] = l->held[--l->n_held];
+		else
+			held_answer(l, 0, true, false);
+	}
 }
 
 /* --- marks and policy --- */

@@ -30,7 +30,7 @@ static const struct command commands[] = {
 	{ "status", cmd_status, "the server's status: slots, queue, rules" },
 	{ "quarantine", cmd_quarantine, "the agent's quarantine: list, show, restore, delete" },
 	{ "isolation", cmd_isolation, "the agent's network isolation: status, lift" },
-	{ "token", cmd_token, "create an API token in a server's data dir (token create)" },
+	{ "token", cmd_token, "API tokens in a server's data dir: create, list, revoke" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "show this help" },
 };

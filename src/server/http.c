@@ -42,6 +42,7 @@
  */
 #define CONNECTION_MEMORY (16u << 10)
 #define TOKEN_CACHE    64 /* tokens whose role is kept in memory: one lookup per request saved */
+#define TOKEN_CACHE_SEC 5 /* how long a cached role is trusted: a revocation's delay */
 #define AGENT_ONLINE_SEC 90 /* an agent seen this recently is online: three heartbeats */
 #define MULTIPART_FIELD  "file"
 #define MULTIPART_BUFFER (64u << 10)
@@ -1684,38 +1685,67 @@ static const struct route routes[] = {
 
 /*
  * Known tokens (their sha256) and roles, so that a lookup costs no database query for the
- * token. Tokens are never revoked or changed, so a cached role cannot go stale; an unknown
- * token is not cached (a token made since by `sandtrap token create` is found next time).
+ * token. An entry is trusted for TOKEN_CACHE_SEC, then the store is asked again: a token
+ * revoked by `sandtrap token revoke` stops working within that time. An unknown token is
+ * not cached (a token made since by `sandtrap token create` is found next time).
  */
 static struct {
 	pthread_rwlock_t lock;
 	char sha256[TOKEN_CACHE][65];
 	enum store_role role[TOKEN_CACHE];
-	unsigned next; /* the slot replaced next when the cache is full */
+	time_t until[TOKEN_CACHE]; /* CLOCK_MONOTONIC seconds */
+	unsigned next;             /* the slot replaced next when the cache is full */
 } token_cache = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+
+static time_t mono_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* The slot holding sha256, or TOKEN_CACHE. Under the lock. */
+static size_t token_cache_find(const char *sha256)
+{
+	for (size_t i = 0; i < TOKEN_CACHE && token_cache.role[i] != STORE_ROLE_NONE; i++)
+		if (memcmp(token_cache.sha256[i], sha256, 64) == 0)
+			return i;
+	return TOKEN_CACHE;
+}
 
 static enum store_role token_cache_get(const char *sha256)
 {
 	enum store_role role = STORE_ROLE_NONE;
+	size_t i;
 
 	pthread_rwlock_rdlock(&token_cache.lock);
-	for (size_t i = 0; i < TOKEN_CACHE && token_cache.role[i] != STORE_ROLE_NONE; i++)
-		if (memcmp(token_cache.sha256[i], sha256, 64) == 0) {
-			role = token_cache.role[i];
-			break;
-		}
+	i = token_cache_find(sha256);
+	if (i < TOKEN_CACHE && mono_sec() < token_cache.until[i])
+		role = token_cache.role[i];
 	pthread_rwlock_unlock(&token_cache.lock);
 	return role;
 }
 
+/* role NONE (revoked): the entry goes stale at once; it is reused by the next token. */
 static void token_cache_put(const char *sha256, enum store_role role)
 {
-	unsigned i;
+	size_t i;
 
 	pthread_rwlock_wrlock(&token_cache.lock);
-	i = token_cache.next++ % TOKEN_CACHE;
-	memcpy(token_cache.sha256[i], sha256, 65);
-	token_cache.role[i] = role;
+	i = token_cache_find(sha256);
+	if (i == TOKEN_CACHE) {
+		if (role == STORE_ROLE_NONE) {
+			pthread_rwlock_unlock(&token_cache.lock);
+			return;
+		}
+		i = token_cache.next++ % TOKEN_CACHE;
+		memcpy(token_cache.sha256[i], sha256, 65);
+		token_cache.role[i] = role;
+	}
+	if (role != STORE_ROLE_NONE)
+		token_cache.role[i] = role;
+	token_cache.until[i] = role == STORE_ROLE_NONE ? 0 : mono_sec() + TOKEN_CACHE_SEC;
 	pthread_rwlock_unlock(&token_cache.lock);
 }
 
@@ -1779,8 +1809,10 @@ static enum store_role http_auth(struct server *srv, struct MHD_Connection *conn
 		return STORE_ROLE_NONE;
 	role = token_cache_get(h.sha256);
 	if (role == STORE_ROLE_NONE) {
-		if (store_token_role(srv->store, h.sha256, &role) < 0)
+		if (store_token_role(srv->store, h.sha256, &role) < 0) {
+			token_cache_put(h.sha256, STORE_ROLE_NONE);
 			return STORE_ROLE_NONE;
+		}
 		token_cache_put(h.sha256, role);
 	}
 	memcpy(ret_sha256, h.sha256, 65);

@@ -709,6 +709,74 @@ int store_token_role(struct store *s, const char *token_sha256, enum store_role 
 	return store_role_parse((const char *)sqlite3_column_text(st, 0), ret);
 }
 
+int store_token_list(struct store *s, struct store_token **ret, size_t *ret_n)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct store_token *a = NULL, *p;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (db_prepare(s, "SELECT token_sha256, role, created FROM tokens ORDER BY created, rowid",
+		       &st) < 0)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			p = realloc(a, cap * sizeof(*a));
+			if (!p) {
+				free(a);
+				return -ENOMEM;
+			}
+			a = p;
+		}
+		memset(&a[n], 0, sizeof(a[n]));
+		copy_text(a[n].sha256, sizeof(a[n].sha256), st, 0);
+		if (store_role_parse((const char *)sqlite3_column_text(st, 1), &a[n].role) < 0)
+			a[n].role = STORE_ROLE_NONE;
+		a[n].created = sqlite3_column_int64(st, 2);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		free(a);
+		return db_error(s, "cannot list the tokens");
+	}
+	*ret = a;
+	*ret_n = n;
+	return 0;
+}
+
+int store_token_revoke(struct store *s, const char *prefix)
+{
+	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	size_t len = strlen(prefix);
+	char sha[65] = "";
+	int rc, found = 0;
+
+	if (len < 8 || len > 64 || strspn(prefix, "0123456789abcdef") != len)
+		return -EINVAL;
+	if (db_prepare(s, "SELECT token_sha256 FROM tokens WHERE substr(token_sha256, 1, ?) = ?",
+		       &st) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)len);
+	sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && found < 2)
+		if (found++ == 0)
+			copy_text(sha, sizeof(sha), st, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(s, "cannot read the tokens");
+	if (found != 1)
+		return found ? -EEXIST : -ENOENT;
+	sqlite3_finalize(TAKE_PTR(st));
+	if (db_prepare(s, "DELETE FROM tokens WHERE token_sha256 = ?", &st) < 0)
+		return -EIO;
+	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s, "cannot revoke a token");
+}
+
 int store_counts_get(struct store *s, struct store_counts *ret)
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);

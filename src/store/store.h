@@ -127,6 +127,20 @@ int store_verdict_get(struct store *s, const char *sha256, struct store_verdict 
 int store_token_add(struct store *s, const char *token_sha256, enum store_role role);
 int store_token_role(struct store *s, const char *token_sha256, enum store_role *ret);
 
+struct store_token {
+	char sha256[65];
+	enum store_role role;
+	int64_t created;
+};
+
+/* Every token, oldest first; *ret is malloc'd (NULL when there are none). */
+int store_token_list(struct store *s, struct store_token **ret, size_t *ret_n);
+/*
+ * Revoke the one token whose sha256 starts with prefix (8 to 64 hex digits): 0, -ENOENT
+ * when none does, -EEXIST when several do (a longer prefix tells them apart).
+ */
+int store_token_revoke(struct store *s, const char *prefix);
+
 int store_counts_get(struct store *s, struct store_counts *ret);
 
 /* --- re-scoring when the rules change --- */

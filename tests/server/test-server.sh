@@ -98,6 +98,27 @@ check "Basic instead of Bearer: 401" code_is 401
 http GET /api/v1/status "$agent"
 check "an agent token on the analyst status: 403 with a JSON error" \
 	bash -c "test $code = 403 && jq -e .error '$work/body'"
+
+# --- revocation: list shows an ID, revoke takes it or the token, the server follows ---
+spare=$("$sandtrap" token create --data "$data" --role analyst)
+spare2=$("$sandtrap" token create --data "$data" --role agent)
+spare_id=$(printf '%s' "$spare" | sha256sum | cut -c1-16)
+"$sandtrap" token list --data "$data" >"$work/tokens.txt"
+check "token list shows each token's ID and role, never the token" \
+	bash -c "grep -q '^$spare_id  analyst ' '$work/tokens.txt' && ! grep -q '$spare' '$work/tokens.txt'"
+http GET /api/v1/status "$spare"
+check "a token works before it is revoked (200)" code_is 200
+check "token revoke by ID" "$sandtrap" token revoke --data "$data" "$spare_id"
+revoked_401() { http GET /api/v1/status "$spare"; code_is 401; }
+wait_revoked() { for _ in $(seq 70); do revoked_401 && return 0; sleep 0.1; done; return 1; }
+check "the running server refuses it within 7 s (401)" wait_revoked
+check "token revoke by the token itself" "$sandtrap" token revoke --data "$data" "$spare2"
+check "revoking an unknown ID fails (exit 1)" \
+	bash -c "! '$sandtrap' token revoke --data '$data' 0123456789abcdef"
+check "an ID shorter than 8 digits is refused" \
+	bash -c "! '$sandtrap' token revoke --data '$data' 0123"
+http GET /api/v1/status "$analyst"
+check "the other tokens still work" code_is 200
 http POST /api/v1/tokens "$agent" --data '{"role":"admin"}'
 check "an agent token cannot create tokens (admin only): 403" code_is 403
 http POST /api/v1/tokens "$analyst" --data '{"role":"admin"}'

@@ -72,7 +72,8 @@ void http_stop(struct http *h);
  * The re-scoring thread: loads the rules and re-scores off the scheduler's thread, one
  * at a time, then frees them. A request never waits: with reload, the rules are loaded
  * again (SIGHUP, a rules upload) and every verdict re-scored if their version changed;
- * without, only when the store's rules version is not the server's (at start). Stop waits for a re-score that is running.
+ * without, only when the store's rules version is not the server's (at start). Stop
+ * waits for a re-score that is running.
  */
 int server_rescorer_start(struct server *srv);
 void server_rescorer_request(struct server *srv, bool reload);

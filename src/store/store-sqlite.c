@@ -264,6 +264,19 @@ static void copy_text(char *dst, size_t dstsz, sqlite3_stmt *st, int col)
 	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
 }
 
+/* Room for one more row in a malloc'd array of cap rows, doubling from first. */
+static int rows_grow(void **a, size_t *cap, size_t first, size_t size)
+{
+	size_t want = *cap ? *cap * 2 : first;
+	void *p = reallocarray(*a, want, size);
+
+	if (!p)
+		return -ENOMEM;
+	*a = p;
+	*cap = want;
+	return 0;
+}
+
 /* The agents' tables, and submissions.agent_id in a database made before it existed. */
 static int store_db_open_agents(struct store *s)
 {
@@ -713,7 +726,7 @@ int store_token_list(struct store *s, struct store_token **ret, size_t *ret_n)
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	struct store_token *a = NULL, *p;
+	struct store_token *a = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 
@@ -723,14 +736,9 @@ int store_token_list(struct store *s, struct store_token **ret, size_t *ret_n)
 		       &st) < 0)
 		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			p = realloc(a, cap * sizeof(*a));
-			if (!p) {
-				free(a);
-				return -ENOMEM;
-			}
-			a = p;
+		if (n == cap && rows_grow((void **)&a, &cap, 16, sizeof(*a)) < 0) {
+			free(a);
+			return -ENOMEM;
 		}
 		memset(&a[n], 0, sizeof(a[n]));
 		copy_text(a[n].sha256, sizeof(a[n].sha256), st, 0);
@@ -821,7 +829,7 @@ int store_verdict_reports(struct store *s, struct store_verdict_report **ret, si
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	struct store_verdict_report *a = NULL, *p;
+	struct store_verdict_report *a = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 
@@ -834,14 +842,9 @@ int store_verdict_reports(struct store *s, struct store_verdict_report **ret, si
 		       &st) < 0)
 		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			p = realloc(a, cap * sizeof(*a));
-			if (!p) {
-				free(a);
-				return -ENOMEM;
-			}
-			a = p;
+		if (n == cap && rows_grow((void **)&a, &cap, 256, sizeof(*a)) < 0) {
+			free(a);
+			return -ENOMEM;
 		}
 		verdict_from_row(st, 0, &a[n].verdict);
 		a[n++].report_id = sqlite3_column_int64(st, 7);
@@ -1610,7 +1613,7 @@ int store_artefacts_list(struct store *s, int64_t id, struct store_artefact **re
 {
 	_cleanup_unlock_ pthread_mutex_t *m = store_lock(s);
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	struct store_artefact *a = NULL, *p;
+	struct store_artefact *a = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 
@@ -1626,14 +1629,9 @@ int store_artefacts_list(struct store *s, int64_t id, struct store_artefact **re
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			p = realloc(a, cap * sizeof(*a));
-			if (!p) {
-				free(a);
-				return -ENOMEM;
-			}
-			a = p;
+		if (n == cap && rows_grow((void **)&a, &cap, 16, sizeof(*a)) < 0) {
+			free(a);
+			return -ENOMEM;
 		}
 		memset(&a[n], 0, sizeof(a[n]));
 		copy_text(a[n].sha256, sizeof(a[n].sha256), st, 0);

@@ -264,16 +264,20 @@ static void copy_text(char *dst, size_t dstsz, sqlite3_stmt *st, int col)
 	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
 }
 
-/* Room for one more row in a malloc'd array of cap rows, doubling from first. */
-static int rows_grow(void **a, size_t *cap, size_t first, size_t size)
+/* Room for one more element of size in *a; cap doubles. */
+static int array_grow(void *a, size_t *cap, size_t n, size_t size)
 {
-	size_t want = *cap ? *cap * 2 : first;
-	void *p = reallocarray(*a, want, size);
+	void **p = a, *q;
+	size_t c;
 
-	if (!p)
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 16;
+	q = realloc(*p, c * size);
+	if (!q)
 		return -ENOMEM;
-	*a = p;
-	*cap = want;
+	*p = q;
+	*cap = c;
 	return 0;
 }
 
@@ -736,7 +740,7 @@ int store_token_list(struct store *s, struct store_token **ret, size_t *ret_n)
 		       &st) < 0)
 		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap && rows_grow((void **)&a, &cap, 16, sizeof(*a)) < 0) {
+		if (array_grow(&a, &cap, n, sizeof(*a)) < 0) {
 			free(a);
 			return -ENOMEM;
 		}
@@ -842,7 +846,7 @@ int store_verdict_reports(struct store *s, struct store_verdict_report **ret, si
 		       &st) < 0)
 		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap && rows_grow((void **)&a, &cap, 256, sizeof(*a)) < 0) {
+		if (array_grow(&a, &cap, n, sizeof(*a)) < 0) {
 			free(a);
 			return -ENOMEM;
 		}
@@ -1010,23 +1014,6 @@ int store_detections_list(struct store *s, int64_t since, size_t max,
 }
 
 /* --- endpoint agents --- */
-
-/* Room for one more element of size in *a; cap doubles. */
-static int array_grow(void *a, size_t *cap, size_t n, size_t size)
-{
-	void **p = a, *q;
-	size_t c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 16;
-	q = realloc(*p, c * size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
 
 #define AGENT_COLUMNS                                                                              \
 	"id, hostname, owner, version, os, enrolled, last_seen, policy, policy_version, "          \
@@ -1629,7 +1616,7 @@ int store_artefacts_list(struct store *s, int64_t id, struct store_artefact **re
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap && rows_grow((void **)&a, &cap, 16, sizeof(*a)) < 0) {
+		if (array_grow(&a, &cap, n, sizeof(*a)) < 0) {
 			free(a);
 			return -ENOMEM;
 		}

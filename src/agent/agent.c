@@ -4,6 +4,7 @@
 
 #include "fan.h"
 #include "pkgtrust.h"
+#include "quarantine.h"
 #include "respond.h"
 #include "spool.h"
 
@@ -45,6 +46,21 @@ static int agent_state_open(struct agent *a)
 	if (r < 0)
 		return log_errno(r, "agent: cannot open the spool '%s'", path);
 	return 0;
+}
+
+/* Leftovers of a quarantine that a crash cut short: nothing else writes there now. */
+static void agent_quarantine_sweep(struct agent *a)
+{
+	char qdir[4096];
+	unsigned n = 0;
+	int r;
+
+	snprintf(qdir, sizeof(qdir), "%s/quarantine", a->cfg->state_dir);
+	r = quarantine_sweep(qdir, 600, &n);
+	if (r < 0)
+		log_warn_errno(r, "agent: cannot look for quarantine leftovers in '%s'", qdir);
+	else if (n)
+		log_info("agent: %u leftovers of interrupted quarantines removed", n);
 }
 
 /*
@@ -105,6 +121,7 @@ int agent_init(struct agent *a, const struct agent_config *cfg)
 			log_info("agent: %zu package files known from '%s'", files, cfg->dpkg_dir);
 	}
 	agent_isolation_restore(a);
+	agent_quarantine_sweep(a);
 	a->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (a->wake_fd < 0)
 		return log_errno(neg_errno(), "agent: eventfd");

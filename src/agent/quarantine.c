@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define QUAR_MAGIC       "sandtrap-quar-v1"
@@ -668,6 +669,64 @@ int quarantine_list(const char *qdir, struct qentry **ret, size_t *ret_n)
 		qsort(list, n, sizeof(*list), qentry_cmp);
 	*ret = TAKE_PTR(list);
 	*ret_n = n;
+	return 0;
+}
+
+/* ID.bin or ID.json.tmp with 32 hex digits; the id into id. */
+static bool qleftover_name(const char *name, char id[33])
+{
+	size_t len = strlen(name);
+
+	if (len != 36 && len != 41)
+		return false;
+	if (strcmp(name + 32, len == 36 ? ".bin" : ".json.tmp") != 0)
+		return false;
+	memcpy(id, name, 32);
+	id[32] = '\0';
+	return hex_valid(id, 32);
+}
+
+int quarantine_sweep(const char *qdir, int64_t min_age, unsigned *ret_removed)
+{
+	_cleanup_close_ int dfd = qdir_open(qdir, false);
+	struct dirent *de;
+	time_t now = time(NULL);
+	unsigned removed = 0;
+	DIR *d;
+	int fd;
+
+	*ret_removed = 0;
+	if (dfd == -ENOENT)
+		return 0;
+	if (dfd < 0)
+		return dfd;
+	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return neg_errno();
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return neg_errno();
+	}
+	while ((de = readdir(d))) {
+		char id[33], meta[48];
+		struct stat st;
+		bool tmp;
+
+		if (!qleftover_name(de->d_name, id))
+			continue;
+		tmp = strlen(de->d_name) == 41;
+		snprintf(meta, sizeof(meta), "%s.json", id);
+		if (!tmp && faccessat(dfd, meta, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			continue; /* a whole entry */
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || now - st.st_mtime < min_age)
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	*ret_removed = removed;
 	return 0;
 }
 

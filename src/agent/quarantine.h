@@ -36,6 +36,12 @@ int quarantine_add(const char *qdir, const char *path, int fd, const char *sha25
 		   const char *threat, struct qentry *ret);
 /* Every entry, oldest first; *ret malloc'd. */
 int quarantine_list(const char *qdir, struct qentry **ret, size_t *ret_n);
+/*
+ * What a crash in the middle of quarantine_add left: an ID.bin without its ID.json, or a
+ * metadata file half written, older than min_age seconds (an add in progress is
+ * younger). The original file was still in place then, so nothing is lost. How many.
+ */
+int quarantine_sweep(const char *qdir, int64_t min_age, unsigned *ret_removed);
 int quarantine_get(const char *qdir, const char *id, struct qentry *ret);
 /*
  * Back to to (NULL: the original path); -EEXIST if something is there. The entry goes.

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -115,6 +116,53 @@ static size_t qdir_count(const struct fixture *f)
 			n++;
 	closedir(d);
 	return n;
+}
+
+static void touch_old(const char *dir, const char *name, bool old)
+{
+	char path[256];
+	const struct timespec t[2] = {{1000000000, 0}, {1000000000, 0}};
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("leftover", fp);
+	fclose(fp);
+	if (old)
+		assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+/* A crash between ID.bin and ID.json leaves an orphan: the sweep takes old ones only. */
+static void test_sweep_leftovers(void **state)
+{
+	struct fixture *f = *state;
+	struct qentry e, *list = NULL;
+	unsigned removed;
+	size_t n;
+	char path[256];
+
+	assert_int_equal(quarantine_add(f->qdir, f->path, -1, f->sha256, "Linux.Test", &e), 0);
+	touch_old(f->qdir, "0123456789abcdef0123456789abcdef.bin", true);
+	touch_old(f->qdir, "fedcba9876543210fedcba9876543210.json.tmp", true);
+	touch_old(f->qdir, "00000000000000000000000000000000.bin", false); /* an add running */
+	touch_old(f->qdir, "not-ours.bin", true);
+	assert_int_equal(quarantine_sweep(f->qdir, 600, &removed), 0);
+	assert_int_equal(removed, 2);
+	snprintf(path, sizeof(path), "%s/0123456789abcdef0123456789abcdef.bin", f->qdir);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/00000000000000000000000000000000.bin", f->qdir);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/not-ours.bin", f->qdir);
+	assert_int_equal(access(path, F_OK), 0);
+	/* The whole entry is untouched, and restores. */
+	assert_int_equal(quarantine_list(f->qdir, &list, &n), 0);
+	assert_int_equal(n, 1);
+	free(list);
+	assert_int_equal(quarantine_restore(f->qdir, e.id, NULL), 0);
+	/* No quarantine directory at all: nothing to do. */
+	assert_int_equal(quarantine_sweep("/nonexistent/quarantine", 600, &removed), 0);
+	assert_int_equal(removed, 0);
 }
 
 static void test_add_restore(void **state)
@@ -344,6 +392,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_add_restore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_leftovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_neutralised, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_overwrite, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),

@@ -19,10 +19,12 @@ free_port() {
 # The sandtrapd helpers use the caller's $sandtrapd (the binary), $port, $base
 # (http://127.0.0.1:$port) and $work (a directory: server.log, body).
 
-# sandtrapd_wait: until the server on $base answers, for at most 10 s.
+# sandtrapd_wait [URL]: until the server on URL (default $base) answers, for at most 10 s.
+# An https URL is not checked against a CA (a self-signed certificate is the point).
 sandtrapd_wait() {
+	local url=${1:-$base}
 	for _ in $(seq 100); do
-		curl -fs "$base/metrics" >/dev/null 2>&1 && return 0
+		curl -fks "$url/metrics" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
 	return 1

@@ -638,13 +638,28 @@ static int qlist_read(DIR *d, int dfd, struct qentry **list, size_t *n)
 	return 0;
 }
 
+/* A directory stream over the quarantine directory dfd (its own descriptor). */
+static int qdir_stream(int dfd, DIR **ret)
+{
+	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+
+	if (fd < 0)
+		return neg_errno();
+	*ret = fdopendir(fd);
+	if (!*ret) {
+		close(fd);
+		return neg_errno();
+	}
+	return 0;
+}
+
 int quarantine_list(const char *qdir, struct qentry **ret, size_t *ret_n)
 {
 	_cleanup_free_ struct qentry *list = NULL;
 	_cleanup_close_ int dfd = qdir_open(qdir, false);
 	size_t n = 0;
 	DIR *d;
-	int fd, r;
+	int r;
 
 	if (dfd == -ENOENT) {
 		*ret = NULL;
@@ -653,14 +668,9 @@ int quarantine_list(const char *qdir, struct qentry **ret, size_t *ret_n)
 	}
 	if (dfd < 0)
 		return dfd;
-	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return neg_errno();
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return neg_errno();
-	}
+	r = qdir_stream(dfd, &d);
+	if (r < 0)
+		return r;
 	r = qlist_read(d, dfd, &list, &n);
 	closedir(d);
 	if (r < 0)
@@ -693,21 +703,16 @@ int quarantine_sweep(const char *qdir, int64_t min_age, unsigned *ret_removed)
 	time_t now = time(NULL);
 	unsigned removed = 0;
 	DIR *d;
-	int fd;
+	int r;
 
 	*ret_removed = 0;
 	if (dfd == -ENOENT)
 		return 0;
 	if (dfd < 0)
 		return dfd;
-	fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return neg_errno();
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return neg_errno();
-	}
+	r = qdir_stream(dfd, &d);
+	if (r < 0)
+		return r;
 	while ((de = readdir(d))) {
 		char id[33], meta[48];
 		struct stat st;

@@ -579,14 +579,8 @@ tls_token=$("$sandtrap" token create --data "$tls_data" --role analyst)
 "$sandtrapd" --listen "127.0.0.1:$tls_port" --data "$tls_data" --foreground --slots 1 \
 	--tls-self-signed >>"$work/server.log" 2>&1 &
 pid=$!
-tls_up() {
-	for _ in $(seq 100); do
-		curl -ks "https://127.0.0.1:$tls_port/metrics" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "--tls-self-signed makes a certificate and serves https" tls_up
+check "--tls-self-signed makes a certificate and serves https" \
+	sandtrapd_wait "https://127.0.0.1:$tls_port"
 check "the private key is readable by root only" \
 	bash -c "test \"\$(stat -c '%a %U' '$tls_data/tls/key.pem')\" = '600 root'"
 check "sandtrap status trusts the certificate given with --cacert" \
